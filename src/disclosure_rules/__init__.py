@@ -1,0 +1,52 @@
+"""disclosure-rules: check China's government information disclosure annual
+reports (政府信息公开工作年度报告) against the regulation's reporting rules.
+
+The public API is small::
+
+    import disclosure_rules as dr
+
+    report = dr.load_report("report.json")      # JSON or YAML, path or text
+    result = dr.check(report)                    # schema + the official pack
+    for finding in result.findings:
+        print(finding.severity, finding.rule_id, finding.label, finding.message)
+
+``dr.load_rules(*paths)`` loads rule packs written in the rules language
+(no argument: the official pack); ``dr.check(report, rules, previous=last_year)``
+checks one report, with last year's report for the continuity rules.
+"""
+
+from .checking import check
+from .errors import (
+    ConfigError,
+    DisclosureRulesError,
+    DocumentError,
+    ImportReportError,
+    RuleCompileError,
+    RuleSyntaxError,
+)
+from .findings import Cell, Diagnosis, Finding, Message, NotEvaluated, Result, Severity
+from .loading import Report, load_report
+from .validation import validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cell",
+    "ConfigError",
+    "Diagnosis",
+    "DisclosureRulesError",
+    "DocumentError",
+    "Finding",
+    "ImportReportError",
+    "Message",
+    "NotEvaluated",
+    "Report",
+    "Result",
+    "RuleCompileError",
+    "RuleSyntaxError",
+    "Severity",
+    "__version__",
+    "check",
+    "load_report",
+    "validate",
+]

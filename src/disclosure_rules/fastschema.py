@@ -1,0 +1,207 @@
+"""A compiled yes/no check for the report schemas.
+
+``jsonschema`` stays the source of truth and of the explanations; it costs
+about a millisecond a report. Almost every report a batch sees is valid, so
+the common path asks this much cheaper question first: the schema compiled
+once into nested closures that answer "valid or not" without building error
+objects. Only when the answer is "not valid" does jsonschema run, to say why.
+
+Only the keywords the shipped schemas use are supported; compiling a schema
+with any other assertion keyword raises :class:`Unsupported`, and the caller
+then uses jsonschema for everything. A property test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["Unsupported", "compile_schema", "is_date", "is_integer", "is_number"]
+
+Check = Callable[[Any], bool]
+
+# Keywords that only annotate: they never make an instance invalid.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "$comment",
+                          "examples", "default"})
+
+
+class Unsupported(Exception):
+    """The schema uses a keyword this compiler does not implement."""
+
+
+def is_integer(value: Any) -> bool:
+    """JSON Schema's integer: any finite number with no fractional part."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    if isinstance(value, float):
+        return value.is_integer()
+    return False
+
+
+def is_number(value: Any) -> bool:
+    """A finite number that is not a boolean."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    return False
+
+
+_TYPES: dict[str, Check] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": is_integer,
+    "number": is_number,
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def is_date(value: Any) -> bool:
+    """The ``date`` format: ``YYYY-MM-DD`` naming a real day (non-strings pass)."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class _Compiler:
+    def __init__(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        self.documents = documents
+        self.cache: dict[tuple[str, str], Check] = {}
+
+    def ref(self, ref: str, base: str) -> Check:
+        file_part, _, fragment = ref.partition("#")
+        target_base = file_part or base
+        key = (target_base, fragment)
+        if key in self.cache:
+            return self.cache[key]
+        # A forward cell lets recursive references compile.
+        cell: list[Check] = []
+        self.cache[key] = lambda v: cell[0](v)
+        target: Any = self.documents[target_base]
+        for part in [p for p in fragment.split("/") if p]:
+            target = target[part]
+        compiled = self.compile(target, target_base)
+        cell.append(compiled)
+        self.cache[key] = compiled
+        return compiled
+
+    def compile(self, schema: Mapping[str, Any], base: str) -> Check:
+        checks: list[Check] = []
+        for keyword in schema:
+            if keyword in _ANNOTATIONS or keyword.startswith("x-"):
+                continue
+            if keyword not in _HANDLED:
+                raise Unsupported(keyword)
+        if "$ref" in schema:
+            checks.append(self.ref(schema["$ref"], base))
+        if "type" in schema:
+            names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            preds = tuple(_TYPES[n] for n in names)
+            if len(preds) == 1:
+                checks.append(preds[0])
+            else:
+                checks.append(lambda v, preds=preds: any(p(v) for p in preds))
+        if "enum" in schema:
+            options = tuple(schema["enum"])
+            checks.append(lambda v, options=options: any(
+                type(v) is type(o) and v == o for o in options))
+        if "const" in schema:
+            const = schema["const"]
+            checks.append(lambda v, const=const: type(v) is type(const) and v == const)
+        if "minimum" in schema:
+            low = schema["minimum"]
+            checks.append(lambda v, low=low: not is_number(v) or v >= low)
+        if "maximum" in schema:
+            high = schema["maximum"]
+            checks.append(lambda v, high=high: not is_number(v) or v <= high)
+        if "minLength" in schema:
+            n = schema["minLength"]
+            checks.append(lambda v, n=n: not isinstance(v, str) or len(v) >= n)
+        if schema.get("format") == "date":
+            checks.append(is_date)
+        if "anyOf" in schema:
+            branches = tuple(self.compile(s, base) for s in schema["anyOf"])
+            checks.append(lambda v, branches=branches: any(b(v) for b in branches))
+        if any(k in schema for k in ("properties", "required", "patternProperties",
+                                     "additionalProperties")):
+            checks.append(self.object(schema, base))
+        if not checks:
+            return lambda v: True
+        if len(checks) == 1:
+            return checks[0]
+        all_checks = tuple(checks)
+        return lambda v: all(c(v) for c in all_checks)
+
+    def object(self, schema: Mapping[str, Any], base: str) -> Check:
+        props = {k: self.compile(s, base) for k, s in schema.get("properties", {}).items()}
+        required = tuple(schema.get("required", ()))
+        patterns = [(re.compile(p), self.compile(s, base))
+                    for p, s in schema.get("patternProperties", {}).items()]
+        additional = schema.get("additionalProperties", True)
+        if additional is True:
+            extra: Check | None = None
+        elif additional is False:
+            extra = lambda v: False  # noqa: E731 - a predicate, named by its slot
+        else:
+            extra = self.compile(additional, base)
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            for key in required:
+                if key not in value:
+                    return False
+            for key, item in value.items():
+                prop = props.get(key)
+                if prop is not None:
+                    if not prop(item):
+                        return False
+                    continue
+                matched = False
+                for pattern, sub in patterns:
+                    if pattern.search(key):
+                        matched = True
+                        if not sub(item):
+                            return False
+                if not matched and extra is not None and not extra(item):
+                    return False
+            return True
+
+        return check
+
+
+_HANDLED = frozenset({"$ref", "type", "enum", "const", "minimum", "maximum", "minLength",
+                      "format", "anyOf", "properties", "required", "patternProperties",
+                      "additionalProperties"})
+
+
+def compile_schema(documents: Mapping[str, Mapping[str, Any]], name: str) -> Check:
+    """Compile schema ``name`` (a key of ``documents``, resolving ``$ref``s
+    between them) into a predicate ``instance → bool``.
+
+    Raises:
+        Unsupported: the schema uses a keyword outside the supported subset.
+    """
+    return _Compiler(documents).compile(documents[name], name)

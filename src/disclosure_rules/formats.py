@@ -1,0 +1,130 @@
+"""Which official format a report uses: declared, implied by its year, and
+detected from the keys of its tables (the signature labels of domain.md §5.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .layout import Format
+from .pointer import to_pointer
+
+__all__ = ["FormatInfo", "analyse_format", "format_for_year"]
+
+# Keys that exist in one format's tables only, by where they may stand.
+_ROW_KEYS_2019 = frozenset({"new_made", "new_published", "total_published",
+                            "prior_year_items", "change", "projects"})
+_ROW_KEYS_2021 = frozenset({"issued", "repealed", "in_force"})
+_APPLICANT_COLUMNS = frozenset({"natural_person", "commercial_enterprise", "research_institution",
+                                "public_interest_org", "legal_service_org", "other_org", "total"})
+_OTHER_ROWS_2021 = frozenset({"no_amendment", "unpaid_fee", "other"})
+
+
+def format_for_year(year: Any) -> Format | None:
+    """2019 for years up to 2020, 2021 from 2021 on; None for a non-year."""
+    if isinstance(year, bool) or not isinstance(year, int):
+        return None
+    return "2019" if year <= 2020 else "2021"
+
+
+@dataclass(frozen=True, slots=True)
+class FormatInfo:
+    """The format facts of one document.
+
+    ``effective`` is the format whose schema and rules apply: the format of
+    the tables when they are all of one format, else the expected one.
+    ``signatures`` maps each format to the pointers of its signature keys.
+    """
+
+    declared: Format | None
+    by_year: Format | None
+    detected: Format | None
+    mixed: bool
+    signatures: Mapping[Format, tuple[str, ...]]
+
+    @property
+    def expected(self) -> Format | None:
+        """The format the report should use: declared, else by year."""
+        return self.declared or self.by_year
+
+    @property
+    def effective(self) -> Format:
+        """The format whose schema and rules are applied."""
+        if self.detected is not None and not self.mixed:
+            return self.detected
+        return self.expected or self.detected or "2021"
+
+    @property
+    def conflict(self) -> bool:
+        """Whether FMT-TEMPLATE has something to say."""
+        if self.mixed:
+            return True
+        if self.declared and self.by_year and self.declared != self.by_year:
+            return True
+        return bool(self.detected and self.expected and self.detected != self.expected)
+
+
+def _scan(document: Mapping[str, Any]) -> dict[Format, list[str]]:
+    hits: dict[Format, list[str]] = {"2019": [], "2021": []}
+    proactive = document.get("proactive")
+    if isinstance(proactive, Mapping):
+        if "art20_9" in proactive:
+            hits["2019"].append(to_pointer(("proactive", "art20_9")))
+        art5 = proactive.get("art20_5")
+        if isinstance(art5, Mapping) and "other_services" in art5:
+            hits["2019"].append(to_pointer(("proactive", "art20_5", "other_services")))
+        for table_key, table in proactive.items():
+            if not (table_key.startswith("art20_") and isinstance(table, Mapping)):
+                continue
+            for row_key, row in table.items():
+                if not isinstance(row, Mapping):
+                    continue
+                for key in row:
+                    where = to_pointer(("proactive", table_key, row_key, key))
+                    if key in _ROW_KEYS_2019:
+                        hits["2019"].append(where)
+                    elif key in _ROW_KEYS_2021:
+                        hits["2021"].append(where)
+                # 2021 amount sits alone in art20_8; in 2019 art20_8 has item counts
+                if table_key == "art20_8" and "amount" in row:
+                    hits["2021"].append(to_pointer(("proactive", table_key, row_key, "amount")))
+    applications = document.get("applications")
+    results = applications.get("results") if isinstance(applications, Mapping) else None
+    other = results.get("other") if isinstance(results, Mapping) else None
+    if isinstance(other, Mapping):
+        keys = set(other)
+        if keys & _APPLICANT_COLUMNS and not keys & (_OTHER_ROWS_2021 - {"other"}):
+            hits["2019"].append(to_pointer(("applications", "results", "other")))
+        elif keys & _OTHER_ROWS_2021 and not keys & (_APPLICANT_COLUMNS - {"other"}):
+            if isinstance(other.get("other", {}), Mapping):
+                hits["2021"].append(to_pointer(("applications", "results", "other")))
+    return hits
+
+
+def analyse_format(document: Any) -> FormatInfo:
+    """The :class:`FormatInfo` of a parsed document (any JSON value)."""
+    if not isinstance(document, Mapping):
+        return FormatInfo(None, None, None, False, {"2019": (), "2021": ()})
+    declared_raw = document.get("format")
+    declared: Format | None = declared_raw if declared_raw in ("2019", "2021") else None
+    by_year = format_for_year(document.get("year"))
+    hits = _scan(document)
+    has19, has21 = bool(hits["2019"]), bool(hits["2021"])
+    detected: Format | None = None
+    if has19 and not has21:
+        detected = "2019"
+    elif has21 and not has19:
+        detected = "2021"
+    elif has19 and has21:
+        # Mixed: the format with more signature keys is the one the tables
+        # mostly use; the other's keys are the misplaced ones.
+        detected = "2019" if len(hits["2019"]) > len(hits["2021"]) else "2021"
+    return FormatInfo(
+        declared=declared,
+        by_year=by_year,
+        detected=detected,
+        mixed=has19 and has21,
+        signatures={"2019": tuple(hits["2019"]), "2021": tuple(hits["2021"])},
+    )

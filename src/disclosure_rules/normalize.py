@@ -1,0 +1,70 @@
+"""Label normalisation (domain.md §4.0): how two printed labels are compared.
+
+Used for matching only, never for display: the official labels are shown as
+the format prints them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["label_key", "normalize_label", "strip_numbering"]
+
+# After NFKC, full-width （）：， become ()：, — but the Chinese quotes and the
+# ideographic enumeration comma are untouched by NFKC, so they are folded here.
+_FOLD = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‘": "'",
+        "’": "'",
+        "：": ":",
+        "，": ",",
+        "（": "(",
+        "）": ")",
+        "．": ".",
+        "、": ".",
+        "﹑": ".",
+        "。": ".",
+    }
+)
+_SPACE = re.compile(r"\s+")
+# Leading enumerators: 一、 二、 (一) （二） 1. 1、 1．(六) …
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+\.|\([一二三四五六七八九十]+\)|\d+\.|\(\d+\))+"
+)
+
+
+@lru_cache(maxsize=4096)
+def normalize_label(text: str) -> str:
+    """Return the comparison form of a label.
+
+    NFKC, all whitespace removed (including U+3000 and line breaks inside
+    cells), and the punctuation variants of §4.0 folded to one form.
+
+    >>> normalize_label("结 果 维 持") == normalize_label("结果维持")
+    True
+    >>> normalize_label("（一）予以公开") == normalize_label("(一)予以公开")
+    True
+    >>> normalize_label("1、属于国家秘密") == normalize_label("1．属于国家秘密")
+    True
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return _SPACE.sub("", text)
+
+
+@lru_cache(maxsize=4096)
+def strip_numbering(text: str) -> str:
+    """Remove leading enumerators (一、 （一） 1. …) from a normalised label."""
+    return _NUMBERING.sub("", text)
+
+
+def label_key(text: str) -> str:
+    """Normalised label without its numbering: the key aliases are matched by."""
+    return strip_numbering(normalize_label(text))
