@@ -60,6 +60,8 @@ class Node:
     required: bool = False
     description: str = ""
     unit: str = ""
+    #: printed variants of a section title seen in real reports (domain.md §3)
+    variants: tuple[str, ...] = ()
     children: Mapping[str, Node] = field(default_factory=dict)
     #: normalised key/title/alias → child key, for Chinese path segments
     index: Mapping[str, str] = field(default_factory=dict)
@@ -177,6 +179,7 @@ def _build(key: str, schema: Mapping[str, Any], base: str, required: bool) -> No
         required=required,
         description=merged.get("description", ""),
         unit=unit,
+        variants=tuple(merged.get("x-title-variants", ())),
         children=children,
         index=index,
         extensible="patternProperties" in merged,
