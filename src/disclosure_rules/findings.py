@@ -91,10 +91,15 @@ class Cell:
     pointer: str
     label: str
     value: Any
+    #: "report", or "previous" for a cell of last year's report
+    document: str = "report"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"pointer": self.pointer, "label": self.label, "value": json_value(self.value)}
+        data = {"pointer": self.pointer, "label": self.label, "value": json_value(self.value)}
+        if self.document != "report":
+            data["document"] = self.document
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +142,9 @@ class Finding:
     cite: str = ""
     title: Message | None = None
     equation: Equation | None = None
-    #: where the cell came from in a published report (importer provenance)
-    source: str = ""
+    #: where the cell came from in a published report (importer provenance:
+    #: ``{"line": 87}``, ``{"page": 3, "table": 2, "row": 5, "column": 4}`` …)
+    source: Mapping[str, Any] | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:
@@ -161,7 +167,7 @@ class Finding:
         if self.equation is not None:
             data["equation"] = self.equation.to_dict()
         if self.source:
-            data["source"] = self.source
+            data["source"] = dict(self.source)
         return data
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any, Literal
 
@@ -210,6 +210,11 @@ def label_path(fmt: Format, parts: Sequence[str | int]) -> str:
     tables (``三、本年度办理结果 · （三）不予公开 · 1.属于国家秘密 · 自然人``):
     the row labels already say which table they belong to.
     """
+    return _label_path(fmt, tuple(parts))
+
+
+@lru_cache(maxsize=8192)
+def _label_path(fmt: Format, parts: tuple[str | int, ...]) -> str:
     labels: list[str] = []
     node: Node | None = layout(fmt)
     for i, part in enumerate(parts):

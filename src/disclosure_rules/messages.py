@@ -84,12 +84,12 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "the previous report's format ({prev}) does not fit this rule",
     ),
     "ne.blank_sum": (
-        "合计单元格“{label}”为空白，未比较；恒等式推得应为 {implied}",
-        "the sum cell {label} is blank and was not compared; the identity implies {implied}",
+        "“{label}”为空白，未比较；依恒等式应为 {implied}",
+        "{label} is blank and was not compared; the identity implies {implied}",
     ),
     "ne.blank_sum_unknown": (
-        "合计单元格“{label}”为空白，未比较",
-        "the sum cell {label} is blank and was not compared",
+        "“{label}”为空白，未比较",
+        "{label} is blank and was not compared",
     ),
     "ne.blank_addend": (
         "恒等式涉及空白单元格{cells}，按 0 计不成立；若空白处为 {implied}（合计）则成立，无法判断",

@@ -24,10 +24,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-import jsonschema
-import referencing
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING
 
 from .fastschema import Unsupported, compile_schema, is_date, is_integer, is_number
 from .findings import Finding, Message
@@ -36,6 +33,9 @@ from .layout import SCHEMA_FILES, Format, label_path, node_at, schema_documents
 from .loading import Report
 from .messages import BUILTIN_RULES, NOTICES, msg, type_name, type_zh
 from .pointer import split_pointer, to_pointer
+
+if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid report
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["Validation", "builtin_finding", "validate"]
 
@@ -67,16 +67,18 @@ def builtin_finding(rule_id: str, pointer: str, label: str, message: Message,
 # ------------------------------------------------------------ validators
 
 
-def _type_checker() -> jsonschema.TypeChecker:
-    base = Draft202012Validator.TYPE_CHECKER
-    return base.redefine_many({
+@cache
+def _validators() -> dict[Format, Any]:
+    # Imported here: a valid report never needs jsonschema (the compiled fast
+    # path answers), and importing it costs more than checking a report.
+    import jsonschema
+    import referencing
+    from jsonschema import Draft202012Validator
+
+    type_checker = Draft202012Validator.TYPE_CHECKER.redefine_many({
         "integer": lambda _checker, value: is_integer(value),
         "number": lambda _checker, value: is_number(value),
     })
-
-
-@cache
-def _validators() -> dict[Format, Any]:
     docs = schema_documents()
     registry: referencing.Registry[Any] = referencing.Registry().with_resources(
         (doc["$id"], referencing.Resource.from_contents(doc)) for doc in docs.values()
@@ -88,7 +90,7 @@ def _validators() -> dict[Format, Any]:
     )
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("date")(is_date)
-    cls = jsonschema.validators.extend(Draft202012Validator, type_checker=_type_checker())
+    cls = jsonschema.validators.extend(Draft202012Validator, type_checker=type_checker)
     return {fmt: cls(docs[name], registry=registry, format_checker=checker)
             for fmt, name in SCHEMA_FILES.items()}
 

@@ -1,0 +1,724 @@
+"""Evaluation stage: compiled rules + a report → findings, not-evaluated
+records and diagnoses.
+
+The fast path asks each assertion instance pass/fail. Only a failure is
+looked at closely: its traced closure re-runs to learn which cells took part
+and with which values, blank cells are weighed (a blank addend counts as 0,
+but an identity that fails only because of a blank is not judged: the blank
+is reported, with the value the identity implies), and the finding is made.
+
+Blank cells in identities (the catalogue's rule):
+* a blank *sum* cell (the cell the finding would point at) is not compared;
+  the instance is listed as not evaluated with the value the identity
+  implies, and that value is added to any finding about the blank cell;
+* a blank *addend* counts as 0; if the identity then fails, and some value
+  of the blank cells would make it hold, it is not judged (not evaluated,
+  with the value the blanks must total); if no value could, it fails.
+
+Diagnosis: when several identity findings share one cell, the engine tries
+the single change of that cell that the first of them implies, re-checks the
+report, and names the cell if that change makes every one of them hold and
+breaks nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import ir
+from .compiler import (
+    Env,
+    Fn,
+    Unavailable,
+    at_resolver,
+    compile_expr,
+    exists_fn,
+    raw_getter,
+    rel_getter,
+)
+from .explain import format_value, render_default, render_template
+from .findings import Cell, Diagnosis, Equation, Finding, Message, NotEvaluated, Severity
+from .layout import CELL_KINDS, label_path
+from .messages import msg
+from .pointer import MISSING, resolve, to_pointer
+
+__all__ = ["CompiledFormat", "CompiledRule", "Evaluation", "compile_rule", "evaluate",
+           "with_value"]
+
+MAX_LOOP = 10000
+MAX_DIAGNOSES = 12
+
+
+# ------------------------------------------------------------------ compiled statements
+
+
+class _Run:
+    """What one rule's evaluation produced."""
+
+    __slots__ = ("evaluated", "failures", "not_evaluated", "skipped")
+
+    def __init__(self) -> None:
+        self.evaluated = 0
+        self.failures: list[tuple[AssertC, list[Any], ir.Ref]] = []
+        self.not_evaluated: list[tuple[Message, str, str]] = []
+        self.skipped: list[str] = []
+
+
+def _num(value: Any) -> Any:
+    return 0 if value is None else value
+
+
+class AssertC:
+    """One compiled assertion instance."""
+
+    __slots__ = ("_traced", "at_get", "at_of", "cond", "identity", "inst", "lhs", "presence",
+                 "rhs", "within")
+
+    def __init__(self, inst: ir.AssertI) -> None:
+        self.inst = inst
+        cond = inst.cond
+        self.identity = isinstance(cond, ir.Cmp) and cond.op == "=="
+        self.lhs: Fn | None = None
+        self.rhs: Fn | None = None
+        self.within: Fn | None = None
+        if self.identity:
+            assert isinstance(cond, ir.Cmp)
+            self.lhs = compile_expr(cond.left)
+            self.rhs = compile_expr(cond.right)
+        if inst.within is not None and self.lhs is not None and self.rhs is not None:
+            lhs, rhs = self.lhs, self.rhs
+            tolerance = compile_expr(inst.within)
+            self.within = tolerance
+            self.cond: Fn | None = (
+                lambda env: abs(_num(lhs(env)) - _num(rhs(env))) <= tolerance(env))
+        else:
+            self.cond = compile_expr(cond) if cond is not None else None
+        at = inst.at
+        self.at_get = raw_getter(at) if isinstance(at, ir.Ref) else rel_getter(at)
+        self.at_of = at_resolver(at)
+        self.presence = tuple(exists_fn(ref) for ref in inst.presence)
+        self._traced: Fn | None = None
+
+    def traced(self) -> Fn | None:
+        """The traced closure (built on first use: failures are rare)."""
+        if self._traced is None and self.inst.cond is not None:
+            self._traced = compile_expr(self.inst.cond, traced=True)
+        return self._traced
+
+    def difference(self, env: Env) -> Any:
+        """lhs − rhs of an identity (blanks as 0)."""
+        assert self.lhs is not None and self.rhs is not None
+        return _num(self.lhs(env)) - _num(self.rhs(env))
+
+    def run(self, env: Env, run: _Run) -> None:
+        try:
+            for present in self.presence:
+                if not present(env):
+                    return
+            if self.identity and self.at_get(env) is None:
+                run.failures.append((self, list(env.vars), self.at_of(env)))
+                return
+            ok = self.cond(env) if self.cond is not None else False
+        except Unavailable as exc:
+            run.not_evaluated.append(_unavailable(exc, env, self.at_of(env)))
+            return
+        if ok:
+            run.evaluated += 1
+            return
+        run.failures.append((self, list(env.vars), self.at_of(env)))
+
+
+class WhenC:
+    """A compiled ``when`` (or a ``where`` that depends on the report)."""
+
+    __slots__ = ("body", "cond", "inst", "presence")
+
+    def __init__(self, inst: ir.WhenI, body: Sequence[Any]) -> None:
+        self.inst = inst
+        self.cond = compile_expr(inst.cond)
+        self.body = tuple(body)
+        self.presence = tuple(exists_fn(ref) for ref in inst.presence)
+
+    def run(self, env: Env, run: _Run) -> None:
+        try:
+            for present in self.presence:
+                if not present(env):
+                    return
+            holds = self.cond(env)
+        except Unavailable as exc:
+            run.not_evaluated.append(_unavailable(exc, env, _first_at(self.body, env)))
+            return
+        if not holds:
+            run.skipped.append(self.inst.cond.src)
+            return
+        for stmt in self.body:
+            stmt.run(env, run)
+
+
+class LoopC:
+    """A compiled loop over a list found in the report."""
+
+    __slots__ = ("body", "inst", "iterable", "presence", "where")
+
+    def __init__(self, inst: ir.LoopI, body: Sequence[Any]) -> None:
+        self.inst = inst
+        self.iterable = compile_expr(inst.iterable)
+        self.where = compile_expr(inst.where) if inst.where is not None else None
+        self.body = tuple(body)
+        self.presence = tuple(exists_fn(ref) for ref in inst.presence)
+
+    def run(self, env: Env, run: _Run) -> None:
+        try:
+            for present in self.presence:
+                if not present(env):
+                    return
+            items = list(self.iterable(env))[:MAX_LOOP]
+        except Unavailable as exc:
+            run.not_evaluated.append(_unavailable(exc, env, _first_at(self.body, env)))
+            return
+        slot = self.inst.slot
+        for item in items:
+            env.vars[slot] = item
+            if self.where is not None:
+                try:
+                    if not self.where(env):
+                        continue
+                except Unavailable as exc:
+                    run.not_evaluated.append(_unavailable(exc, env, _first_at(self.body, env)))
+                    continue
+            for stmt in self.body:
+                stmt.run(env, run)
+
+
+class EachC:
+    """A compiled loop over a long list of paths known when the rules load:
+    binds each present item's value and Ref, then runs the body."""
+
+    __slots__ = ("body", "inst", "items", "presence", "where")
+
+    def __init__(self, inst: ir.EachI, body: Sequence[Any]) -> None:
+        self.inst = inst
+        self.items = tuple((ref, raw_getter(ref), optional) for ref, optional in inst.items)
+        self.where = compile_expr(inst.where) if inst.where is not None else None
+        self.body = tuple(body)
+        self.presence = tuple(exists_fn(ref) for ref in inst.presence)
+
+    def run(self, env: Env, run: _Run) -> None:
+        try:
+            for present in self.presence:
+                if not present(env):
+                    return
+        except Unavailable as exc:
+            run.not_evaluated.append(_unavailable(exc, env, None))
+            return
+        slot = self.inst.slot
+        vars_ = env.vars
+        body = self.body
+        for ref, get, optional in self.items:
+            try:
+                value = get(env)
+            except Unavailable as exc:
+                if not optional:
+                    run.not_evaluated.append(_unavailable(exc, env, ref))
+                continue
+            vars_[slot] = value
+            vars_[slot + 1] = ref
+            if self.where is not None:
+                try:
+                    if not self.where(env):
+                        continue
+                except Unavailable as exc:
+                    run.not_evaluated.append(_unavailable(exc, env, ref))
+                    continue
+            for stmt in body:
+                stmt.run(env, run)
+
+
+def _first_at(body: Sequence[Any], env: Env) -> ir.Ref | None:
+    for stmt in body:
+        if isinstance(stmt, AssertC):
+            try:
+                return stmt.at_of(env)
+            except (IndexError, AttributeError, TypeError):
+                return None
+        if isinstance(stmt, EachC):
+            continue
+        found = _first_at(stmt.body, env)
+        if found is not None:
+            return found
+    return None
+
+
+def _compile_stmt(stmt: ir.StmtI) -> Any:
+    if isinstance(stmt, ir.AssertI):
+        return AssertC(stmt)
+    if isinstance(stmt, ir.WhenI):
+        return WhenC(stmt, [_compile_stmt(s) for s in stmt.body])
+    if isinstance(stmt, ir.EachI):
+        return EachC(stmt, [_compile_stmt(s) for s in stmt.body])
+    return LoopC(stmt, [_compile_stmt(s) for s in stmt.body])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledRule:
+    """A rule ready to evaluate (for one format)."""
+
+    info: ir.RuleI
+    body: tuple[Any, ...]
+
+    @property
+    def rule_id(self) -> str:
+        """The rule's id."""
+        return self.info.rule_id
+
+
+def compile_rule(rule: ir.RuleI) -> CompiledRule:
+    """Compile a checked rule into closures."""
+    return CompiledRule(rule, tuple(_compile_stmt(s) for s in rule.body))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledFormat:
+    """All rules of a rule set for one format, with the run's settings."""
+
+    fmt: str
+    rules: tuple[CompiledRule, ...]
+    severity: Mapping[str, Severity]
+    slots: int
+    #: active rules that do not apply to this format, with the reason
+    skipped: tuple[tuple[str, Message], ...] = ()
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _missing_pointer(env: Env, ref: ir.Ref) -> ir.Ref:
+    document = env.prev if ref.root == "previous" else env.doc
+    node = document
+    for i, part in enumerate(ref.parts):
+        if not isinstance(node, Mapping) or part not in node:
+            return ir.Ref(ref.root, ref.parts[: i + 1], "any", "", "")
+        node = node[part]
+    return ref
+
+
+def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message, str, str]:
+    pointer = at.pointer if at is not None else ""
+    if exc.what == "previous":
+        return msg("ne.previous"), pointer, ""
+    if exc.what == "missing" and exc.ref is not None:
+        missing = _missing_pointer(env, exc.ref)
+        label = exc.ref.label if missing.parts == exc.ref.parts else \
+            label_path(env.fmt, missing.parts)  # type: ignore[arg-type]
+        if missing.root == "previous":
+            label = "上年报告 · " + label
+        return msg("ne.missing", label=label), to_pointer(missing.parts), label
+    if exc.what == "value" and exc.ref is not None:
+        return (msg("ne.bad_value", label=exc.ref.label, value=format_value(exc.value, "zh")),
+                exc.ref.pointer, exc.ref.label)
+    return msg("ne.type", detail=exc.zh or exc.what), pointer, ""
+
+
+def with_value(document: Any, parts: Sequence[str], value: Any) -> Any:
+    """A copy of ``document`` with the value at ``parts`` replaced (only the
+    objects on the path are copied)."""
+    if not parts:
+        return value
+    copy = dict(document)
+    copy[parts[0]] = with_value(document[parts[0]], parts[1:], value)
+    return copy
+
+
+def _env_with(env: Env, ref: ir.Ref, value: Any, vars_: list[Any], rule: CompiledRule) -> Env:
+    """An environment seeing the report with one cell changed; loop items
+    bound to the old report are bound again to the changed one."""
+    if ref.root == "previous":
+        other = Env(env.doc, with_value(env.prev, ref.parts, value), 0, env.fmt)
+    else:
+        other = Env(with_value(env.doc, ref.parts, value), env.prev, 0, env.fmt)
+    other.vars = list(vars_)
+    for slot in rule.info.path_slots:
+        item = other.vars[slot + 1]
+        if isinstance(item, ir.Ref):
+            document = other.prev if item.root == "previous" else other.doc
+            other.vars[slot] = resolve(document, item.parts)
+    return other
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, Decimal)) and not isinstance(value, bool))
+
+
+def _quotient(a: Any, b: Any) -> Any:
+    """a / b exactly (never a float)."""
+    return _exact(Decimal(a) / Decimal(b))
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+@dataclass
+class Evaluation:
+    """The engine's answer for one report."""
+
+    findings: list[Finding] = field(default_factory=list)
+    evaluated: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    not_evaluated: list[NotEvaluated] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    implied: dict[str, set[Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Failure:
+    rule: CompiledRule
+    stmt: AssertC
+    vars: list[Any]
+    at: ir.Ref
+    trace: dict[int, Any]
+    reads: list[tuple[ir.Ref, Any]]
+    blank_note: bool = False
+
+
+def _applicable(rule: ir.RuleI, fmt: str, year: Any) -> Message | None:
+    if fmt not in rule.formats:
+        return msg("ne.format", formats="、".join(rule.formats))
+    if rule.years is not None and isinstance(year, int):
+        low, high = rule.years
+        if (low is not None and year < low) or (high is not None and year > high):
+            shown = f"{low or ''}–{high or ''}"
+            return msg("ne.years", years=shown)
+    return None
+
+
+def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
+               previous_reason: Message | None,
+               on_rule: Callable[[CompiledRule, _Run | Message], None]) -> None:
+    for rule in compiled.rules:
+        reason = _applicable(rule.info, compiled.fmt, year)
+        if reason is None and rule.info.uses_previous and env.prev is None:
+            reason = previous_reason or msg("ne.previous")
+        if reason is not None:
+            on_rule(rule, reason)
+            continue
+        run = _Run()
+        for stmt in rule.body:
+            stmt.run(env, run)
+        on_rule(rule, run)
+
+
+def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: Any) -> set[
+        tuple[str, str]]:
+    """(rule id, pointer) of every failing instance (fast path only): what
+    the diagnosis compares before and after a change."""
+    env = Env(document, previous, compiled.slots, compiled.fmt)
+    keys: set[tuple[str, str]] = set()
+
+    def collect(rule: CompiledRule, outcome: _Run | Message) -> None:
+        if isinstance(outcome, _Run):
+            for _stmt, _vars, at in outcome.failures:
+                keys.add((rule.rule_id, at.pointer))
+
+    _run_rules(compiled, env, year, None, collect)
+    return keys
+
+
+def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
+             year: Any = None, previous_reason: Message | None = None,
+             diagnose: bool = True) -> Evaluation:
+    """Evaluate every rule of ``compiled`` on ``document``.
+
+    Arguments:
+        compiled: the rules for the report's format.
+        document: the report (a parsed JSON object).
+        previous: last year's report, or None.
+        year: the report's year (for rules limited to years).
+        previous_reason: why ``previous`` is None although one was given
+            (wrong year), for the not-evaluated records.
+        diagnose: look for the single cell that explains several findings.
+    """
+    result = Evaluation()
+    if not isinstance(document, Mapping):
+        for rule in compiled.rules:
+            result.not_evaluated.append(NotEvaluated(
+                rule.rule_id, Message("报告不是 JSON 对象", "the report is not a JSON object")))
+        return result
+    env = Env(document, previous if isinstance(previous, Mapping) else None, compiled.slots,
+              compiled.fmt)
+    failures: list[_Failure] = []
+    not_evaluated: dict[tuple[str, str, str], NotEvaluated] = {}
+    evaluated_rules: dict[str, int] = {}
+
+    def add_ne(rule_id: str, reason: Message, pointer: str = "", label: str = "") -> None:
+        key = (rule_id, pointer, reason.zh)
+        if key not in not_evaluated:
+            not_evaluated[key] = NotEvaluated(rule_id, reason, pointer, label)
+
+    def on_rule(rule: CompiledRule, outcome: _Run | Message) -> None:
+        if isinstance(outcome, Message):
+            add_ne(rule.rule_id, outcome)
+            return
+        for reason, pointer, label in outcome.not_evaluated:
+            add_ne(rule.rule_id, reason, pointer, label)
+        count = outcome.evaluated
+        for stmt, vars_, at in outcome.failures:
+            judged = _judge(rule, stmt, vars_, at, env, result, add_ne)
+            if judged is not None:
+                failures.append(judged)
+                count += 1
+        evaluated_rules[rule.rule_id] = evaluated_rules.get(rule.rule_id, 0) + count
+        if count == 0 and not outcome.not_evaluated and \
+                not any(k[0] == rule.rule_id for k in not_evaluated):
+            if outcome.skipped:
+                shown = "；".join(dict.fromkeys(outcome.skipped))
+                add_ne(rule.rule_id, msg("ne.when", cond=shown))
+            else:
+                add_ne(rule.rule_id, Message("报告中没有此规则适用的内容",
+                                             "nothing in the report this rule applies to"))
+
+    _run_rules(compiled, env, year, previous_reason, on_rule)
+    for rule_id, reason in compiled.skipped:
+        add_ne(rule_id, reason)
+
+    failed_ids: set[str] = set()
+    for failure in failures:
+        severity = compiled.severity.get(failure.rule.rule_id) or \
+            Severity(failure.stmt.inst.severity or failure.rule.info.severity)
+        result.findings.append(_finding(failure, severity, env, result.implied))
+        failed_ids.add(failure.rule.rule_id)
+    result.evaluated = sorted(rid for rid, n in evaluated_rules.items() if n > 0)
+    result.passed = [rid for rid in result.evaluated if rid not in failed_ids]
+    result.not_evaluated = sorted(not_evaluated.values(),
+                                  key=lambda n: (n.rule_id, n.pointer, n.reason.zh))
+    if diagnose:
+        result.diagnoses = _diagnose(compiled, document, env.prev, year, failures,
+                                     result.findings)
+    return result
+
+
+def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env: Env,
+           result: Evaluation, add_ne: Callable[..., None]) -> _Failure | None:
+    """Look closely at a failed instance: a finding, or not evaluated."""
+    traced_env = env.traced()
+    traced_env.vars = list(vars_)
+    trace: dict[int, Any] = {}
+    reads: list[tuple[ir.Ref, Any]] = []
+    traced = stmt.traced()
+    if traced is not None:
+        try:
+            traced(traced_env)
+        except Unavailable as exc:  # the fast path saw it, the traced one must too
+            reason, pointer, label = _unavailable(exc, env, at)
+            add_ne(rule.rule_id, reason, pointer, label)
+            return None
+        assert traced_env.trace is not None and traced_env.reads is not None
+        trace, reads = traced_env.trace, traced_env.reads
+    if stmt.identity:
+        base = Env(env.doc, env.prev, 0, env.fmt)
+        base.vars = list(vars_)
+        d0 = stmt.difference(base)
+        try:
+            at_value = stmt.at_get(base)
+        except Unavailable:
+            at_value = MISSING
+        if at_value is None:
+            slope = stmt.difference(_env_with(base, at, 1, vars_, rule)) - d0
+            implied = _quotient(-d0, slope) if slope else None
+            if implied is not None and at.root == "report":
+                result.implied.setdefault(at.pointer, set()).add(implied)
+            reason = (msg("ne.blank_sum", label=at.label, implied=format_value(implied, "zh"))
+                      if implied is not None else msg("ne.blank_sum_unknown", label=at.label))
+            add_ne(rule.rule_id, reason, at.pointer, at.label)
+            return None
+    blanks = [ref for ref, value in reads
+              if value is None and ref.kind in CELL_KINDS]
+    blanks = list({(r.root, r.parts): r for r in blanks}.values())
+    if not blanks:
+        return _Failure(rule, stmt, vars_, at, trace, reads)
+    labels_zh = "、".join(f"“{b.label}”" for b in blanks[:6]) + ("等" if len(blanks) > 6 else "")
+    labels_en = ", ".join(b.label for b in blanks[:6]) + (" …" if len(blanks) > 6 else "")
+    if not stmt.identity:
+        add_ne(rule.rule_id, msg("ne.blank", cells=labels_zh, cells_en=labels_en),
+               at.pointer, at.label)
+        return None
+    base = Env(env.doc, env.prev, 0, env.fmt)
+    base.vars = list(vars_)
+    d0 = stmt.difference(base)
+    slopes = [(b, stmt.difference(_env_with(base, b, 1, vars_, rule)) - d0) for b in blanks]
+    feasible = any(s != 0 and (b.kind == "signed" or (s > 0) == (-d0 > 0))
+                   for b, s in slopes)
+    if not feasible:
+        return _Failure(rule, stmt, vars_, at, trace, reads, blank_note=True)
+    moving = [(b, s) for b, s in slopes if s != 0]
+    needed = None
+    if moving and len({s for _, s in moving}) == 1:
+        needed = _quotient(-d0, moving[0][1])
+        if len(moving) == 1 and moving[0][0].root == "report":
+            result.implied.setdefault(moving[0][0].pointer, set()).add(needed)
+    add_ne(rule.rule_id, msg("ne.blank_addend", cells=labels_zh, cells_en=labels_en,
+                             implied=format_value(needed, "zh") if needed is not None else "?"),
+           at.pointer, at.label)
+    return None
+
+
+def _cells(reads: Iterable[tuple[ir.Ref, Any]]) -> tuple[Cell, ...]:
+    seen: dict[tuple[str, tuple[str, ...]], Cell] = {}
+    for ref, value in reads:
+        key = (ref.root, ref.parts)
+        if key in seen:
+            continue
+        shown = value
+        if isinstance(value, str) and len(value) > 60:
+            shown = value[:60] + "…"
+        seen[key] = Cell(ref.pointer, ref.label, shown, "previous" if ref.root == "previous"
+                         else "report")
+    return tuple(seen.values())
+
+
+def _finding(failure: _Failure, severity: Severity, env: Env,
+             implied: Mapping[str, set[Any]]) -> Finding:
+    stmt, inst, rule = failure.stmt, failure.stmt.inst, failure.rule
+    trace = failure.trace
+    tolerance = None
+    if stmt.within is not None:
+        probe = Env(env.doc, env.prev, 0, env.fmt)
+        probe.vars = list(failure.vars)
+        try:
+            tolerance = stmt.within(probe)
+        except Unavailable:
+            tolerance = None
+    messages: dict[str, str] = {}
+    for lang in ("zh", "en"):
+        template = inst.message_zh if lang == "zh" else (inst.message_en or None)
+        if template is None and lang == "en" and inst.message_zh is not None and \
+                inst.cond is None:
+            template = inst.message_zh
+        if template is not None:
+            messages[lang] = render_template(template, _evaluator(env, failure.vars), lang)
+        else:
+            messages[lang] = render_default(inst.cond, trace, lang, tolerance)
+    if failure.blank_note:
+        messages["zh"] += msg("default.blank_zero").zh
+        messages["en"] += msg("default.blank_zero").en
+    equation = None
+    cond = inst.cond
+    if isinstance(cond, ir.Cmp) and cond.left.nid in trace and cond.right.nid in trace:
+        lhs, rhs = trace[cond.left.nid], trace[cond.right.nid]
+        difference = None
+        if all(_is_number(v) for v in (lhs, rhs)):
+            difference = _num(lhs) - _num(rhs)
+        equation = Equation(lhs, cond.op, rhs, difference, tolerance)
+    pointer = failure.at.pointer
+    if pointer in implied and resolve(env.doc, pointer) is None:
+        values = sorted(implied[pointer], key=str)
+        shown = " 或 ".join(format_value(v, "zh") for v in values)
+        note = msg("blank.implied", implied=shown)
+        messages["zh"] += note.zh
+        messages["en"] += note.en
+    source = _source(env.doc, pointer)
+    return Finding(
+        rule_id=rule.rule_id,
+        severity=severity,
+        pointer=pointer,
+        label=failure.at.label,
+        message=Message(messages["zh"], messages["en"]),
+        cells=_cells(failure.reads) or (Cell(pointer, failure.at.label,
+                                             _value_or_none(env.doc, pointer)),),
+        cite=rule.info.cite,
+        title=Message(rule.info.title_zh, rule.info.title_en),
+        equation=equation,
+        source=source,
+    )
+
+
+def _value_or_none(document: Any, pointer: str) -> Any:
+    value = resolve(document, pointer)
+    return None if value is MISSING else value
+
+
+def _source(document: Mapping[str, Any], pointer: str) -> Mapping[str, Any] | None:
+    source = document.get("source")
+    if not isinstance(source, Mapping):
+        return None
+    cells = source.get("cells")
+    if isinstance(cells, Mapping):
+        where = cells.get(pointer)
+        if isinstance(where, Mapping):
+            return where
+    return None
+
+
+def _evaluator(env: Env, vars_: list[Any]) -> Callable[[ir.Expr], Any]:
+    def evaluate_part(expr: ir.Expr) -> Any:
+        probe = Env(env.doc, env.prev, 0, env.fmt)
+        probe.vars = list(vars_)
+        probe.cache = env.cache
+        return compile_expr(expr)(probe)
+
+    return evaluate_part
+
+
+# ------------------------------------------------------------------ diagnosis
+
+
+def _diagnose(compiled: CompiledFormat, document: Mapping[str, Any], previous: Any, year: Any,
+              failures: Sequence[_Failure], findings: Sequence[Finding]) -> list[Diagnosis]:
+    identities = [(f, finding) for f, finding in zip(failures, findings, strict=True)
+                  if f.stmt.identity and finding.severity is Severity.ERROR]
+    if len(identities) < 2:
+        return []
+    by_cell: dict[str, list[tuple[_Failure, Finding, ir.Ref]]] = {}
+    for failure, finding in identities:
+        for ref, _value in failure.reads:
+            if ref.root == "report" and ref.kind in CELL_KINDS:
+                entries = by_cell.setdefault(ref.pointer, [])
+                if not entries or entries[-1][1] is not finding:
+                    entries.append((failure, finding, ref))
+    candidates = sorted(((p, e) for p, e in by_cell.items() if len(e) >= 2),
+                        key=lambda item: (-len(item[1]), item[0]))[:MAX_DIAGNOSES]
+    if not candidates:
+        return []
+    before = failing_keys(compiled, document, previous, year)
+    diagnoses: list[Diagnosis] = []
+    for pointer, entries in candidates:
+        failure, finding, ref = entries[0]
+        value = resolve(document, pointer)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            continue
+        base = Env(document, previous, 0, compiled.fmt)
+        base.vars = list(failure.vars)
+        d0 = failure.stmt.difference(base)
+        slope = failure.stmt.difference(
+            _env_with(base, ref, value + 1, failure.vars, failure.rule)) - d0
+        if not slope:
+            continue
+        suggested = _exact(value - _quotient(d0, slope))
+        if ref.kind == "count" and (not isinstance(suggested, int) or suggested < 0):
+            continue
+        changed = with_value(document, ref.parts, suggested)
+        after = failing_keys(compiled, changed, previous, year)
+        resolved = {(f.rule_id, f.pointer) for _, f, _ in entries}  # noqa: C416
+        if resolved & after or (after - before):
+            continue
+        count = len(resolved)
+        label = finding_label = ref.label
+        diagnoses.append(Diagnosis(
+            pointer=pointer,
+            label=finding_label,
+            value=value,
+            suggested=suggested,
+            rule_ids=tuple(sorted({rid for rid, _ in resolved})),
+            message=msg("diag.cell", label=label, suggested=format_value(suggested, "zh"),
+                        value=format_value(value, "zh"), count=count),
+            findings=count,
+        ))
+    return diagnoses

@@ -1,0 +1,322 @@
+"""Builtin functions of the rules language that run on the report.
+
+Each is declared with its signature next to its implementation; the checker
+uses the signatures to reject unknown functions, wrong arity and type
+mismatches when the rules load. Functions that only need the schema (rows,
+cells, label …) are evaluated by the checker itself and are listed in
+:data:`STATIC_FUNCTIONS` for the same purpose.
+
+Text matching uses RE2 (linear time: a pattern from a stranger cannot hang
+the process on long prose) on the prose with all whitespace removed, so a
+pattern does not have to allow for the spaces typesetting puts around
+numbers ("收到申请 5 件").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+from .formats import analyse_format, format_for_year
+from .normalize import label_key, normalize_label
+
+__all__ = [
+    "AGGREGATES",
+    "FUNCTIONS",
+    "NUMBER_SLOT",
+    "STATIC_FUNCTIONS",
+    "Builtin",
+    "EvalProblem",
+    "compile_pattern",
+    "compact",
+    "parse_number",
+]
+
+#: The placeholder for "a number" in numbers() patterns.
+NUMBER_SLOT = "{数}"
+_NUMBER_RE = (
+    r"([0-9０-９]+(?:[.．][0-9０-９]+)?|[〇零一二三四五六七八九十百千万两]+)"
+)
+MAX_PATTERN = 2000
+MAX_MATCHES = 1000
+
+
+class EvalProblem(Exception):
+    """A value the rule cannot use (raised by builtins, caught per instance)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    """A runtime builtin: parameter types, return type, implementation."""
+
+    name: str
+    params: tuple[str, ...]
+    returns: str
+    impl: Callable[..., Any]
+    doc: str
+    #: parameter positions that must be constant text (patterns)
+    constant: tuple[int, ...] = ()
+
+
+FUNCTIONS: dict[str, list[Builtin]] = {}
+
+
+def builtin(name: str, params: Sequence[str], returns: str, *,
+            constant: Sequence[int] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a builtin (several registrations of one name are overloads
+    told apart by arity)."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        FUNCTIONS.setdefault(name, []).append(
+            Builtin(name, tuple(params), returns, func, (func.__doc__ or "").strip(),
+                    tuple(constant)))
+        return func
+
+    return register
+
+
+#: Functions the checker evaluates from the schema alone: name → (arity, doc).
+STATIC_FUNCTIONS: dict[str, tuple[tuple[int, int], str]] = {
+    "rows": ((1, 8), "rows(表三) — every row of the tables under the given paths, in "
+                     "official order, including the extension rows a report has"),
+    "cells": ((1, 8), "cells(表二, 表三, 表四) — every number cell under the given paths"),
+    "label": ((1, 1), "label(path) — the official label of a key (its schema title)"),
+    "label_path": ((1, 1), "label_path(path) — the official labels from the section down"),
+    "variants": ((1, 1), "variants(section) — printed variants of a section title"),
+    "kind": ((1, 1), "kind(cell) — \"count\", \"signed\", \"money\", \"text\" …"),
+    "key": ((1, 1), "key(path) — the English key of the last segment"),
+    "exists": ((1, 1), "exists(path) — whether the report has the key (a blank cell exists)"),
+    "previous": ((1, 1), "previous(path) — the same path in last year's report"),
+    "blank": ((1, 1), "blank(cell) — whether a present cell was left blank (null)"),
+}
+
+#: Aggregates: name → (element type required, result type).
+AGGREGATES: dict[str, tuple[str, str]] = {
+    "sum": ("num", "num"),
+    "min": ("num", "num"),
+    "max": ("num", "num"),
+    "count": ("any", "num"),
+    "all": ("bool", "bool"),
+    "any": ("bool", "bool"),
+    "list": ("any", "list"),
+}
+
+
+# ------------------------------------------------------------------ text
+
+_SPACE = re.compile(r"\s+")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+@lru_cache(maxsize=256)
+def compact(text: str) -> str:
+    """Prose as matched: whitespace removed (typesetting puts spaces around
+    numbers), full-width digits made ASCII."""
+    return _SPACE.sub("", text).translate(_FULLWIDTH_DIGITS)
+
+
+@lru_cache(maxsize=512)
+def compile_pattern(pattern: str) -> Any:
+    """Compile a pattern with RE2; ``{数}`` becomes a number group.
+
+    Raises:
+        ValueError: the pattern is not valid RE2 syntax or is too long.
+    """
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
+    source = pattern.replace(NUMBER_SLOT, _NUMBER_RE)
+    options = re2.Options()
+    options.max_mem = 8 << 20
+    try:
+        return re2.compile(source, options)
+    except re2.error as exc:
+        raise ValueError(str(exc)) from None
+
+
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def parse_number(text: str) -> int | Decimal:
+    """A number written in Arabic, full-width or Chinese numerals.
+
+    >>> parse_number("５"), parse_number("十二"), parse_number("两"), parse_number("一百零三")
+    (5, 12, 2, 103)
+    >>> parse_number("3,119"), parse_number("三千一百一十九"), parse_number("二十")
+    (3119, 3119, 20)
+
+    Raises:
+        EvalProblem: not a number.
+    """
+    raw = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace("，", "")
+    if not raw:
+        raise EvalProblem(f"“{text}”不是数字", f"{text!r} is not a number")
+    if re.fullmatch(r"\d+", raw):
+        return int(raw)
+    if re.fullmatch(r"\d+\.\d+", raw):
+        return Decimal(raw)
+    total, section, digit = 0, 0, None
+    for ch in raw:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _UNITS:
+            section += (1 if digit is None else digit) * _UNITS[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            raise EvalProblem(f"“{text}”不是数字", f"{text!r} is not a number")
+    return total + section + (digit or 0)
+
+
+@builtin("contains", ("text", "text"), "bool")
+def _contains(text: str, needle: str) -> bool:
+    """contains(text, "工作考核") — the prose mentions the words (spaces ignored)."""
+    return compact(needle) in compact(text)
+
+
+@builtin("contains", ("text", "list:text"), "bool")
+def _contains_any(text: str, needles: Sequence[str]) -> bool:
+    """contains(text, ["未收到", "没有收到"]) — the prose mentions any of them."""
+    body = compact(text)
+    return any(compact(n) in body for n in needles)
+
+
+@builtin("matches", ("text", "text"), "bool", constant=(1,))
+def _matches(text: str, pattern: str) -> bool:
+    """matches(text, "未(收到|发生)") — an RE2 pattern occurs in the prose."""
+    return compile_pattern(pattern).search(compact(text)) is not None
+
+
+@builtin("numbers", ("text", "text"), "list:num", constant=(1,))
+def _numbers(text: str, pattern: str) -> list[int | Decimal]:
+    """numbers(text, "共收到[^。]{0,20}?申请{数}件") — every number the pattern's
+    {数} slot captures, in order (Arabic, full-width or Chinese numerals)."""
+    regex = compile_pattern(pattern)
+    found: list[int | Decimal] = []
+    for match in regex.finditer(compact(text)):
+        groups = [g for g in match.groups() if g]
+        if groups:
+            found.append(parse_number(groups[-1]))
+        if len(found) >= MAX_MATCHES:
+            break
+    return found
+
+
+@builtin("number", ("text",), "num")
+def _number(text: str) -> int | Decimal:
+    """number("十二") — the number a numeral writes."""
+    return parse_number(text)
+
+
+@builtin("length", ("text",), "num")
+def _length(text: str) -> int:
+    """length(text) — characters of prose, whitespace not counted."""
+    return len(compact(text))
+
+
+@builtin("same_label", ("text", "text"), "bool")
+def _same_label(a: str, b: str) -> bool:
+    """same_label(a, b) — equal after label normalisation (full/half width,
+    spaces, 1./1、/1．)."""
+    return normalize_label(a) == normalize_label(b)
+
+
+@builtin("label_in", ("text", "list:text"), "bool")
+def _label_in(text: str, labels: Sequence[str]) -> bool:
+    """label_in(title, variants(problems)) — the text is one of the labels,
+    compared after normalisation and without the leading numbering."""
+    key = label_key(text)
+    return any(label_key(label) == key for label in labels)
+
+
+@builtin("overlap", ("text", "text"), "num")
+def _overlap(text: str, other: str) -> Decimal:
+    """overlap(this, last_year) — the share (0 to 1) of this text's 8-character
+    runs that also occur in the other text: how much of it was copied."""
+    a, b = compact(text), compact(other)
+    width = 8
+    if len(a) < width:
+        return Decimal(1) if a and a in b else Decimal(0)
+    runs = {a[i : i + width] for i in range(len(a) - width + 1)}
+    theirs = {b[i : i + width] for i in range(max(len(b) - width + 1, 0))}
+    share = Decimal(len(runs & theirs)) / Decimal(len(runs))
+    return share.quantize(Decimal("0.001"))
+
+
+@builtin("percent", ("num",), "text")
+def _percent(value: int | Decimal) -> str:
+    """percent(0.875) — "87.5%"."""
+    shown = (Decimal(value) * 100).quantize(Decimal("0.1"))
+    return f"{shown.normalize():f}%"
+
+
+@builtin("whole", ("num",), "bool")
+def _whole(value: int | Decimal | None) -> bool:
+    """whole(x) — the number has no fractional part (a blank counts as whole)."""
+    return value is None or value == int(value)
+
+
+@builtin("abs", ("num",), "num")
+def _abs(value: int | Decimal) -> int | Decimal:
+    """abs(x) — the absolute value."""
+    return abs(value)
+
+
+@builtin("date", ("text",), "date")
+def _date(text: str) -> _dt.date:
+    """date("2021-01-31") — a date written YYYY-MM-DD."""
+    try:
+        return _dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise EvalProblem(f"“{text}”不是 YYYY-MM-DD 日期", f"{text!r} is not a YYYY-MM-DD date") \
+            from None
+
+
+@builtin("date", ("num", "num", "num"), "date")
+def _date_ymd(year: int | Decimal, month: int | Decimal, day: int | Decimal) -> _dt.date:
+    """date(year + 1, 1, 31) — the day with that year, month and day."""
+    try:
+        return _dt.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError, InvalidOperation):
+        raise EvalProblem(f"不存在的日期 {year}-{month}-{day}",
+                          f"no such date {year}-{month}-{day}") from None
+
+
+@builtin("format_for_year", ("num",), "text")
+def _format_for_year(year: int | Decimal) -> str:
+    """format_for_year(2022) — "2021": the format a year's report uses."""
+    return format_for_year(int(year)) or ""
+
+
+@builtin("text", ("any",), "text")
+def _text(value: Any) -> str:
+    """text(x) — a value as text (for messages and comparisons)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def tables_format(document: Any) -> str:
+    """The format the report's tables use: "2019", "2021", "mixed" or ""."""
+    info = analyse_format(document)
+    if info.mixed:
+        return "mixed"
+    return info.detected or ""

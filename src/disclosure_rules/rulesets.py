@@ -1,0 +1,414 @@
+"""Rule sets: loading rule files and packs, checking and compiling them once.
+
+``load_rules(*paths)`` reads rule files (``*.rules``) and directories of them
+(a pack), parses them, checks every rule for both formats and compiles it.
+The result is an immutable :class:`RuleSet`: evaluate it on as many reports
+as you like. It pickles as its checked IR and rebuilds its closures when
+unpickled (no re-parsing, no re-checking), so it can go to worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from . import ast, ir
+from .checker import Checker, check_rule
+from .engine import CompiledFormat, compile_rule
+from .errors import DocumentError, Problem, RuleCompileError
+from .findings import Message, Severity
+from .layout import FORMATS, Format
+from .messages import BUILTIN_RULES, msg
+from .parser import caret_context, parse_rules
+
+__all__ = ["PackInfo", "RuleInfo", "RuleSet", "load_rules", "official_rules_path"]
+
+RULE_SUFFIX = ".rules"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What a rule says about itself (for listings, docs and SARIF)."""
+
+    rule_id: str
+    title: Message
+    severity: Severity
+    cite: str
+    formats: tuple[str, ...]
+    years: tuple[int | None, int | None] | None
+    description: Message | None
+    file: str
+    line: int
+    pack: str
+    uses_previous: bool = False
+    builtin: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "rule_id": self.rule_id,
+            "title": self.title.to_dict(),
+            "severity": self.severity.value,
+            "cite": self.cite,
+            "formats": list(self.formats),
+            "years": list(self.years) if self.years else None,
+            "description": self.description.to_dict() if self.description else None,
+            "file": self.file,
+            "line": self.line,
+            "pack": self.pack,
+            "needs_previous": self.uses_previous,
+            "builtin": self.builtin,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PackInfo:
+    """A pack: name, version, title, and the files it was read from."""
+
+    name: str
+    version: str
+    title: Message | None
+    files: tuple[str, ...]
+
+
+def official_rules_path() -> Path:
+    """Where the official pack lives inside the installed package."""
+    return Path(str(files(__package__) / "rules" / "official"))
+
+
+def _read(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"无法读取规则文件 (cannot read rule file): {exc.strerror}",
+                            file=str(path)) from None
+    try:
+        return raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise DocumentError("规则文件不是 UTF-8 编码 (rule file is not UTF-8)", file=str(path),
+                            line=raw[: exc.start].count(b"\n") + 1) from None
+
+
+def _collect(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, list[Path]]]:
+    """(pack directory or file, its rule files) for each path given."""
+    groups: list[tuple[str, list[Path]]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*" + RULE_SUFFIX) if p.is_file())
+            if not found:
+                raise DocumentError(f"目录中没有 {RULE_SUFFIX} 规则文件 (no rule files here)",
+                                    file=str(path))
+            groups.append((str(path), found))
+        elif path.is_file():
+            groups.append((str(path), [path]))
+        else:
+            raise DocumentError("规则文件或目录不存在 (no such rule file or directory)",
+                                file=str(path))
+    return groups
+
+
+class RuleSet:
+    """Checked and compiled rules of one or more packs.
+
+    Use :func:`load_rules` to make one. ``rules`` lists their metadata,
+    ``packs`` the packs; :meth:`configured` returns a copy with rules
+    selected, ignored or given another severity.
+    """
+
+    def __init__(self, rules: Mapping[Format, Sequence[ir.RuleI]], infos: Sequence[RuleInfo],
+                 packs: Sequence[PackInfo], *, severity: Mapping[str, Severity] | None = None,
+                 select: Sequence[str] = (), ignore: Sequence[str] = ()) -> None:
+        self._ir = {fmt: tuple(rules.get(fmt, ())) for fmt in FORMATS}
+        self._infos = tuple(infos)
+        self._packs = tuple(packs)
+        self._severity = dict(severity or {})
+        self._select = tuple(select)
+        self._ignore = tuple(ignore)
+        self._compiled: dict[Format, CompiledFormat] = {}
+        self._rules_by_fmt: dict[Format, tuple[Any, ...]] = {}
+
+    # -- metadata ----------------------------------------------------------
+
+    @property
+    def rules(self) -> tuple[RuleInfo, ...]:
+        """Metadata of the active rules (after select/ignore), by id."""
+        return tuple(sorted((i for i in self._infos if self.active(i.rule_id)),
+                            key=lambda i: i.rule_id))
+
+    @property
+    def all_rules(self) -> tuple[RuleInfo, ...]:
+        """Metadata of every loaded rule, selected or not."""
+        return tuple(sorted(self._infos, key=lambda i: i.rule_id))
+
+    @property
+    def packs(self) -> tuple[PackInfo, ...]:
+        """The packs the rules came from."""
+        return self._packs
+
+    def info(self, rule_id: str) -> RuleInfo | None:
+        """Metadata of one rule."""
+        return next((i for i in self._infos if i.rule_id == rule_id), None)
+
+    def active(self, rule_id: str) -> bool:
+        """Whether ``rule_id`` runs (``--select`` / ``--ignore`` take ids or
+        prefixes such as ``APP-``)."""
+        if self._select and not any(_matches(rule_id, p) for p in self._select):
+            return False
+        return not any(_matches(rule_id, p) for p in self._ignore)
+
+    def severity_of(self, rule_id: str) -> Severity | None:
+        """The severity a rule's findings get (after overrides)."""
+        if rule_id in self._severity:
+            return self._severity[rule_id]
+        info = self.info(rule_id)
+        return info.severity if info is not None else None
+
+    def configured(self, *, severity: Mapping[str, Severity | str] | None = None,
+                   select: Sequence[str] = (), ignore: Sequence[str] = ()) -> RuleSet:
+        """A copy with severities overridden and rules selected/ignored."""
+        merged = dict(self._severity)
+        for rule_id, value in (severity or {}).items():
+            merged[rule_id] = Severity(value)
+        other = RuleSet(self._ir, self._infos, self._packs, severity=merged,
+                        select=(*self._select, *select), ignore=(*self._ignore, *ignore))
+        other._rules_by_fmt = self._rules_by_fmt  # compiled closures are shared
+        return other
+
+    # -- compiled ------------------------------------------------------------
+
+    def for_format(self, fmt: Format) -> CompiledFormat:
+        """The compiled rules that apply to reports of ``fmt``."""
+        compiled = self._compiled.get(fmt)
+        if compiled is None:
+            if fmt not in self._rules_by_fmt:
+                self._rules_by_fmt[fmt] = tuple(compile_rule(r) for r in self._ir[fmt])
+            rules = tuple(r for r in self._rules_by_fmt[fmt] if self.active(r.rule_id))
+            slots = max((r.info.slots for r in rules), default=0)
+            present = {r.rule_id for r in rules}
+            skipped = tuple(
+                (i.rule_id, msg("ne.format", formats="、".join(i.formats)))
+                for i in self.rules if not i.builtin and i.rule_id not in present)
+            compiled = CompiledFormat(fmt, rules, dict(self._severity), slots, skipped)
+            self._compiled[fmt] = compiled
+        return compiled
+
+    def compile_all(self) -> RuleSet:
+        """Compile both formats now (instead of on first use)."""
+        for fmt in FORMATS:
+            self.for_format(fmt)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self._ir, self._infos, self._packs, self._severity, self._select,
+                           self._ignore))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __repr__(self) -> str:
+        packs = ", ".join(f"{p.name} {p.version}" for p in self._packs)
+        return f"<RuleSet {len(self)} rules from {packs}>"
+
+
+def _restore(rules: Mapping[Format, Sequence[ir.RuleI]], infos: Sequence[RuleInfo],
+             packs: Sequence[PackInfo], severity: Mapping[str, Severity],
+             select: Sequence[str], ignore: Sequence[str]) -> RuleSet:
+    return RuleSet(rules, infos, packs, severity=severity, select=select, ignore=ignore)
+
+
+def _matches(rule_id: str, pattern: str) -> bool:
+    if pattern.endswith(("-", "*")):
+        return rule_id.startswith(pattern.rstrip("*"))
+    return rule_id == pattern
+
+
+def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
+          groups: Sequence[tuple[str, Sequence[str]]]) -> RuleSet:
+    """Check and compile parsed rule files (grouped into packs)."""
+    problems: list[Problem] = []
+    consts: list[ast.Const] = []
+    const_file: dict[int, str] = {}
+    const_text: dict[str, tuple[str, str]] = {}
+    for name, parsed in files_:
+        for const in parsed.consts:
+            from .unparse import format_expr
+
+            shown = format_expr(const.value)
+            if const.name in const_text and const_text[const.name][0] != shown:
+                other = const_text[const.name][1]
+                problems.append(Problem(name, const.span.line, const.span.column, "duplicate",
+                                        f"常量“{const.name}”在 {other} 中已有不同的定义 "
+                                        f"(constant '{const.name}' is defined differently in "
+                                        f"{other})",
+                                        caret_context(texts.get(name, ""), const.span.line,
+                                                      const.span.column)))
+                continue
+            if const.name not in const_text:
+                const_text[const.name] = (shown, name)
+                consts.append(const)
+                const_file[id(const)] = name
+
+    packs: list[PackInfo] = []
+    pack_of: dict[str, str] = {}
+    for root, names in groups:
+        declared = [(n, parsed.pack) for n, parsed in files_ if n in names and parsed.pack]
+        if len({(p.name, p.version) for _, p in declared if p}) > 1:
+            where = ", ".join(n for n, _ in declared)
+            first = declared[1]
+            assert first[1] is not None
+            problems.append(Problem(first[0], first[1].span.line, first[1].span.column,
+                                    "pack", f"同一规则包中有不同的 pack 声明：{where} "
+                                    f"(conflicting pack declarations)"))
+        if declared and declared[0][1] is not None:
+            pack = declared[0][1]
+            title = Message(pack.title.zh, pack.title.en or pack.title.zh) if pack.title else None
+            info = PackInfo(pack.name, pack.version, title, tuple(names))
+        else:
+            info = PackInfo(Path(root).stem, "0", None, tuple(names))
+        packs.append(info)
+        for n in names:
+            pack_of[n] = info.name
+
+    seen: dict[str, tuple[str, ast.Rule]] = {}
+    infos: list[RuleInfo] = []
+    ordered: list[tuple[str, ast.Rule]] = []
+    for name, parsed in files_:
+        for rule in parsed.rules:
+            if rule.rule_id in seen:
+                other_file, other = seen[rule.rule_id]
+                problems.append(Problem(name, rule.span.line, rule.span.column, "duplicate-id",
+                                        f"规则编号 {rule.rule_id} 重复（已在 {other_file}:"
+                                        f"{other.span.line} 定义）(duplicate rule id "
+                                        f"{rule.rule_id}, first at {other_file}:"
+                                        f"{other.span.line})",
+                                        caret_context(texts.get(name, ""), rule.span.line,
+                                                      rule.span.column)))
+                continue
+            if rule.rule_id == "SCHEMA":
+                problems.append(Problem(name, rule.span.line, rule.span.column, "duplicate-id",
+                                        "SCHEMA 是结构检查的保留编号 (SCHEMA is reserved for "
+                                        "the schema check)"))
+                continue
+            seen[rule.rule_id] = (name, rule)
+            ordered.append((name, rule))
+
+    by_fmt: dict[Format, list[ir.RuleI]] = {fmt: [] for fmt in FORMATS}
+    uses_previous: dict[str, bool] = {}
+    failed: set[str] = set()
+    for fmt in FORMATS:
+        checker = Checker(fmt, consts, const_file, texts)
+        for name, rule in ordered:
+            formats = rule.formats or ("2019", "2021")
+            if fmt not in formats and any(f in FORMATS for f in formats):
+                continue
+            checked, rule_problems = check_rule(checker, rule, name)
+            if rule_problems:
+                if rule.rule_id not in failed:
+                    problems.extend(rule_problems)
+                    failed.add(rule.rule_id)
+                else:
+                    problems.extend(p for p in rule_problems if p not in problems)
+                continue
+            assert checked is not None
+            by_fmt[fmt].append(checked)
+            uses_previous[rule.rule_id] = uses_previous.get(rule.rule_id, False) or \
+                checked.uses_previous
+        # constants that no rule used are still checked
+        for const in consts:
+            try:
+                checker.file = const_file[id(const)]
+                checker.const(const.name, const.span)
+            except Exception as exc:  # noqa: BLE001 - _Fail, reported like the rest
+                from .checker import _Fail
+
+                if isinstance(exc, _Fail):
+                    problem = checker.problem(exc, const_file[id(const)])
+                    if problem not in problems:
+                        problems.append(problem)
+                else:
+                    raise
+    if problems:
+        raise RuleCompileError(sorted(dict.fromkeys(problems),
+                                      key=lambda p: (p.file, p.line, p.column)))
+    for name, rule in ordered:
+        title = rule.title or ast.TextPair(rule.rule_id)
+        description = rule.description
+        infos.append(RuleInfo(
+            rule_id=rule.rule_id,
+            title=Message(title.zh, title.en or title.zh),
+            severity=Severity(rule.severity or "error"),
+            cite=rule.cite or "",
+            formats=rule.formats or ("2019", "2021"),
+            years=rule.years,
+            description=Message(description.zh, description.en or description.zh)
+            if description else None,
+            file=name,
+            line=rule.span.line,
+            pack=pack_of.get(name, ""),
+            uses_previous=uses_previous.get(rule.rule_id, False),
+        ))
+    if "SCHEMA" not in seen:
+        schema = BUILTIN_RULES["SCHEMA"]
+        infos.append(RuleInfo("SCHEMA", schema.title, schema.severity, schema.cite,
+                              ("2019", "2021"), None,
+                              Message("报告的键、表格的行与列、单元格的类型符合 report JSON 数据合同"
+                                      "（由结构检查执行，先于所有规则）",
+                                      "keys, table rows and columns and cell types follow the "
+                                      "report JSON contract (checked before any rule)"),
+                              "", 0, "builtin", builtin=True))
+    return RuleSet(by_fmt, infos, packs)
+
+
+def load_rules(*paths: str | os.PathLike[str]) -> RuleSet:
+    """Load, check and compile rule files and packs.
+
+    Arguments:
+        paths: rule files (``*.rules``) and directories of them (packs).
+            With no argument, the official pack shipped with the package.
+
+    Returns:
+        a :class:`RuleSet`.
+
+    Raises:
+        RuleSyntaxError: a file does not parse (file:line:column, caret).
+        RuleCompileError: unknown paths or functions, type or arity errors,
+            duplicate ids, bad severities — every problem, with positions.
+        DocumentError: a path cannot be read.
+    """
+    if not paths:
+        return _official()
+    return _load(tuple(str(p) for p in paths))
+
+
+@cache
+def _official() -> RuleSet:
+    return _load((str(official_rules_path()),)).compile_all()
+
+
+def _load(paths: tuple[str, ...]) -> RuleSet:
+    groups = _collect(paths)
+    parsed: list[tuple[str, ast.RuleFile]] = []
+    texts: dict[str, str] = {}
+    named_groups: list[tuple[str, Sequence[str]]] = []
+    for root, group in groups:
+        names = []
+        for path in group:
+            name = str(path)
+            text = _read(path)
+            texts[name] = text
+            parsed.append((name, parse_rules(text, name)))
+            names.append(name)
+        named_groups.append((root, names))
+    return build(parsed, texts, named_groups)
+
+
+def rules_from_text(text: str, name: str = "<rules>") -> RuleSet:
+    """A rule set from rule text (for tests and tools)."""
+    parsed = parse_rules(text, name)
+    return build([(name, parsed)], {name: text}, [(name, [name])])
