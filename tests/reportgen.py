@@ -178,3 +178,19 @@ def count_cells(report: dict[str, Any]) -> list[tuple[str, ...]]:
     walk(report["applications"], ("applications",))
     walk(report["appeals"], ("appeals",))
     return paths
+
+
+def to_json(report: Any) -> str:
+    """JSON text of a generated report (exact decimals written as numbers)."""
+    import json
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, Decimal):
+            return float(value)  # shortest repr: the same digits as the Decimal
+        return value
+
+    return json.dumps(plain(report), ensure_ascii=False)

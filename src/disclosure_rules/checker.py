@@ -103,11 +103,15 @@ class SVar:
 
     def path(self) -> ir.PathSlot:
         kinds = {n.kind if n is not None else "any" for n in self.nodes}
-        if kinds <= CELL_KINDS:
+        cells = kinds <= CELL_KINDS
+        if cells:
             kind = "count" if len(kinds) > 1 else kinds.pop()
         else:
             kind = kinds.pop() if len(kinds) == 1 else "any"
-        return ir.PathSlot(self.slot, self.rel, kind, self.previous)
+        # A loop over cells checks each value is a number or blank as it
+        # binds the item (EachI.cells), so reading the item needs no check.
+        checked = cells and not self.rel and not self.previous
+        return ir.PathSlot(self.slot, self.rel, kind, self.previous, checked)
 
 
 class _NeedUnroll(Exception):
@@ -983,8 +987,20 @@ class Checker:
             self.slots -= 2
             return None
         self.path_slots.append(slot)
-        refs = tuple((i.ref(), i.optional) for i in items)
+        refs = tuple((i.ref(), self.optional_from(i)) for i in items)
         return [ir.EachI(slot, stmt.var, refs, where, tuple(body), scope.presence, stmt.span)]
+
+    def optional_from(self, item: SNode) -> int:
+        """Index of the first key of ``item`` that the schema does not
+        require (-1 when every key is required)."""
+        if not item.optional:
+            return -1
+        node: Node | None = self.root
+        for index, part in enumerate(item.parts):
+            node = node.children.get(part) if node is not None else None
+            if node is None or not node.required:
+                return index
+        return -1
 
     def assertion(self, stmt: ast.Assert | ast.ReportStmt, scope: _Scope) -> ir.AssertI:
         self.count += 1

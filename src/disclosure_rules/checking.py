@@ -72,8 +72,11 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
                 f"所给上一年度报告是 {prev_year} 年度的，应为 {year - 1} 年度",
                 f"the previous report given is for {prev_year}, not {year - 1}")
             previous_data = None
+    info = validation.format
+    detected = "mixed" if info.mixed else (info.detected or "")
     evaluation = evaluate(ruleset.for_format(fmt), data, previous_data, year=year,
-                          previous_reason=previous_reason, diagnose=diagnose)
+                          previous_reason=previous_reason, diagnose=diagnose,
+                          tables_format=detected)
     findings = _merge(validation.findings, evaluation.findings, ruleset)
     organ = mapping.get("organ")
     return Result(

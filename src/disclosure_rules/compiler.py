@@ -13,6 +13,7 @@ No eval/exec: the closures are ordinary nested functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -21,6 +22,7 @@ from typing import Any
 from . import ir
 from .functions import FUNCTIONS, EvalProblem, tables_format
 from .layout import CELL_KINDS, label_path, node_at
+from .pointer import MISSING
 
 __all__ = [
     "Env",
@@ -30,6 +32,9 @@ __all__ = [
     "compile_expr",
     "exists_fn",
     "make_ref",
+    "maybe_getter",
+    "row_predicate",
+    "value_predicate",
     "raw_getter",
     "rel_getter",
     "rel_ref",
@@ -87,61 +92,12 @@ _LOOKUP_ERRORS = (KeyError, TypeError, IndexError)
 def raw_getter(ref: ir.Ref) -> Fn:
     """A closure returning the raw value at ``ref`` or raising Unavailable."""
     parts = ref.parts
-    previous = ref.root == "previous"
+    if ref.root == "previous":
 
-    def document(env: Env) -> Any:
-        if previous:
-            if env.prev is None:
+        def get_previous(env: Env) -> Any:
+            node = env.prev
+            if node is None:
                 raise Unavailable("previous", ref)
-            return env.prev
-        return env.doc
-
-    # Unrolled for the common depths: a fixed chain of subscripts is the
-    # cheapest read Python has.
-    if len(parts) == 1:
-        (a,) = parts
-
-        def get(env: Env) -> Any:
-            try:
-                return document(env)[a]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-    elif len(parts) == 2:
-        a, b = parts
-
-        def get(env: Env) -> Any:
-            try:
-                return document(env)[a][b]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-    elif len(parts) == 3:
-        a, b, c = parts
-
-        def get(env: Env) -> Any:
-            try:
-                return document(env)[a][b][c]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-    elif len(parts) == 4:
-        a, b, c, d = parts
-
-        def get(env: Env) -> Any:
-            try:
-                return document(env)[a][b][c][d]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-    elif len(parts) == 5:
-        a, b, c, d, e = parts
-
-        def get(env: Env) -> Any:
-            try:
-                return document(env)[a][b][c][d][e]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-    else:
-
-        def get(env: Env) -> Any:
-            node = document(env)
             try:
                 for part in parts:
                     node = node[part]
@@ -149,7 +105,162 @@ def raw_getter(ref: ir.Ref) -> Fn:
                 raise Unavailable("missing", ref) from None
             return node
 
-    return get if parts else document
+        return get_previous
+    # Unrolled for the common depths: a fixed chain of subscripts is the
+    # cheapest read Python has.
+    if not parts:
+        return lambda env: env.doc
+    if len(parts) == 1:
+        (a,) = parts
+
+        def get1(env: Env) -> Any:
+            try:
+                return env.doc[a]
+            except _LOOKUP_ERRORS:
+                raise Unavailable("missing", ref) from None
+
+        return get1
+    if len(parts) == 2:
+        a, b = parts
+
+        def get2(env: Env) -> Any:
+            try:
+                return env.doc[a][b]
+            except _LOOKUP_ERRORS:
+                raise Unavailable("missing", ref) from None
+
+        return get2
+    if len(parts) == 3:
+        a, b, c = parts
+
+        def get3(env: Env) -> Any:
+            try:
+                return env.doc[a][b][c]
+            except _LOOKUP_ERRORS:
+                raise Unavailable("missing", ref) from None
+
+        return get3
+    if len(parts) == 4:
+        a, b, c, d = parts
+
+        def get4(env: Env) -> Any:
+            try:
+                return env.doc[a][b][c][d]
+            except _LOOKUP_ERRORS:
+                raise Unavailable("missing", ref) from None
+
+        return get4
+    if len(parts) == 5:
+        a, b, c, d, e = parts
+
+        def get5(env: Env) -> Any:
+            try:
+                return env.doc[a][b][c][d][e]
+            except _LOOKUP_ERRORS:
+                raise Unavailable("missing", ref) from None
+
+        return get5
+
+    def get(env: Env) -> Any:
+        node = env.doc
+        try:
+            for part in parts:
+                node = node[part]
+        except _LOOKUP_ERRORS:
+            raise Unavailable("missing", ref) from None
+        return node
+
+    return get
+
+
+def _required1(a: str) -> Fn:
+    def get(env: Env) -> Any:
+        try:
+            return env.doc[a]
+        except _LOOKUP_ERRORS:
+            return MISSING
+
+    return get
+
+
+def _required2(a: str, b: str) -> Fn:
+    def get(env: Env) -> Any:
+        try:
+            return env.doc[a][b]
+        except _LOOKUP_ERRORS:
+            return MISSING
+
+    return get
+
+
+def _required3(a: str, b: str, c: str) -> Fn:
+    def get(env: Env) -> Any:
+        try:
+            return env.doc[a][b][c]
+        except _LOOKUP_ERRORS:
+            return MISSING
+
+    return get
+
+
+def _required4(a: str, b: str, c: str, d: str) -> Fn:
+    def get(env: Env) -> Any:
+        try:
+            return env.doc[a][b][c][d]
+        except _LOOKUP_ERRORS:
+            return MISSING
+
+    return get
+
+
+def _required5(a: str, b: str, c: str, d: str, e: str) -> Fn:
+    def get(env: Env) -> Any:
+        try:
+            return env.doc[a][b][c][d][e]
+        except _LOOKUP_ERRORS:
+            return MISSING
+
+    return get
+
+
+_REQUIRED_GETTERS: dict[int, Callable[..., Fn]] = {
+    1: _required1, 2: _required2, 3: _required3, 4: _required4, 5: _required5,
+}
+
+
+def maybe_getter(ref: ir.Ref, optional_from: int = -1) -> Fn:
+    """A closure returning the value at ``ref``, or MISSING.
+
+    ``optional_from`` is the index of the first key that may be absent (an
+    ``x_`` extension row or column), -1 for none: absent optional keys are
+    common, so they are looked up without raising (exceptions are slow),
+    while a required path is read with plain subscripts.
+    """
+    parts = ref.parts
+    previous = ref.root == "previous"
+    if optional_from < 0 and not previous and 1 <= len(parts) <= 5:
+        return _REQUIRED_GETTERS[len(parts)](*parts)
+    cut = optional_from if optional_from >= 0 else len(parts)
+    prefix, optional, rest = parts[:cut], parts[cut:cut + 1], parts[cut + 1:]
+
+    def get(env: Env) -> Any:
+        node = env.prev if previous else env.doc
+        if node is None:
+            return MISSING
+        try:
+            for part in prefix:
+                node = node[part]
+            for part in optional:
+                if node.__class__ is not dict or part not in node:
+                    return MISSING
+                node = node[part]
+            for part in rest:
+                node = node[part]
+        except _LOOKUP_ERRORS:
+            return MISSING
+        return node
+
+    return get
 
 
 @lru_cache(maxsize=16384)
@@ -221,37 +332,87 @@ def at_resolver(at: ir.Ref | ir.PathSlot) -> Callable[[Env], ir.Ref]:
 
 
 def exists_fn(ref: ir.Ref) -> Callable[[Env], bool]:
-    """A closure telling whether ``ref`` is present."""
-    get = raw_getter(ref)
+    """A closure telling whether ``ref`` is present (without raising: the
+    keys asked about are usually the absent ``x_`` extensions)."""
+    get = maybe_getter(ref, 0)
+    if ref.root == "previous":
 
-    def exists(env: Env) -> bool:
+        def exists_previous(env: Env) -> bool:
+            if env.prev is None:
+                raise Unavailable("previous", ref)
+            return get(env) is not MISSING
+
+        return exists_previous
+    return lambda env: get(env) is not MISSING
+
+
+def _number_read(get: Fn, ref: ir.Ref | ir.PathSlot) -> Fn:
+    def read(env: Env) -> Any:
+        value = get(env)
+        cls = value.__class__
+        if cls is int or value is None or cls is Decimal:
+            return value
+        raise Unavailable("value", ref if isinstance(ref, ir.Ref) else rel_ref(ref, env), value)
+
+    return read
+
+
+def _static_number_read(ref: ir.Ref) -> Fn | None:
+    """One closure that subscripts and type-checks a number cell of the
+    report (the read every identity does many times)."""
+    if ref.root != "report" or not 1 <= len(ref.parts) <= 5:
+        return None
+    get = _REQUIRED_GETTERS[len(ref.parts)](*ref.parts)
+
+    def read(env: Env) -> Any:
+        value = get(env)
+        cls = value.__class__
+        if cls is int or value is None or cls is Decimal:
+            return value
+        if value is MISSING:
+            raise Unavailable("missing", ref)
+        raise Unavailable("value", ref, value)
+
+    return read
+
+
+def _rel_number_read(path: ir.PathSlot) -> Fn:
+    """``row.column`` of a loop item, subscripted and checked in one call."""
+    slot, (key,) = path.slot, path.rel
+
+    def read(env: Env) -> Any:
         try:
-            get(env)
-        except Unavailable as exc:
-            if exc.what == "previous":
-                raise
-            return False
-        return True
+            value = env.vars[slot][key]
+        except _LOOKUP_ERRORS:
+            raise Unavailable("missing", rel_ref(path, env)) from None
+        if value.__class__ is int or value is None or value.__class__ is Decimal:
+            return value
+        raise Unavailable("value", rel_ref(path, env), value)
 
-    return exists
+    return read
 
 
 def _read(ref: ir.Ref | ir.PathSlot, traced: bool) -> Fn:
-    get = raw_getter(ref) if isinstance(ref, ir.Ref) else rel_getter(ref)
     kind = ref.kind
-    if kind in CELL_KINDS or kind == "integer":
-
-        def read(env: Env) -> Any:
-            value = get(env)
-            cls = type(value)
-            if cls is int or value is None or cls is Decimal:
-                return value
-            raise Unavailable("value", ref if isinstance(ref, ir.Ref) else rel_ref(ref, env), value)
+    fused = _static_number_read(ref) if isinstance(ref, ir.Ref) and (
+        kind in CELL_KINDS or kind == "integer") else None
+    if isinstance(ref, ir.PathSlot) and not ref.rel and kind in CELL_KINDS and ref.checked:
+        # The loop already checked the item is a number (or blank).
+        slot = ref.slot
+        fused = lambda env: env.vars[slot]  # noqa: E731 - the read itself
+    if isinstance(ref, ir.PathSlot) and len(ref.rel) == 1 and not ref.previous and \
+            kind in CELL_KINDS:
+        fused = _rel_number_read(ref)
+    get = raw_getter(ref) if isinstance(ref, ir.Ref) else rel_getter(ref)
+    if fused is not None:
+        read = fused
+    elif kind in CELL_KINDS or kind == "integer":
+        read = _number_read(get, ref)
     elif kind in ("text", "string", "date", "enum"):
 
         def read(env: Env) -> Any:
             value = get(env)
-            if type(value) is str:
+            if value.__class__ is str:
                 return value
             raise Unavailable("value", ref if isinstance(ref, ir.Ref) else rel_ref(ref, env), value)
     else:
@@ -274,11 +435,26 @@ def _num(value: Any) -> Any:
 
 def _arith(op: str, left: Fn, right: Fn) -> Fn:
     if op == "+":
-        return lambda env: _num(left(env)) + _num(right(env))
+
+        def add(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return (0 if a is None else a) + (0 if b is None else b)
+
+        return add
     if op == "-":
-        return lambda env: _num(left(env)) - _num(right(env))
+
+        def sub(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return (0 if a is None else a) - (0 if b is None else b)
+
+        return sub
     if op == "*":
-        return lambda env: _num(left(env)) * _num(right(env))
+
+        def mul(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return (0 if a is None else a) * (0 if b is None else b)
+
+        return mul
 
     def divide(env: Env) -> Any:
         a, b = _num(left(env)), _num(right(env))
@@ -292,32 +468,107 @@ def _arith(op: str, left: Fn, right: Fn) -> Fn:
     return divide
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+def _uncomparable(a: Any, b: Any) -> Unavailable:
+    return Unavailable("problem", zh=f"无法比较 {a!r} 与 {b!r}", en=f"cannot compare {a!r} with {b!r}")
+
+
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
 }
 
 
-def _compare(op: str, left: Fn, right: Fn) -> Fn:
-    test = _COMPARE[op]
+def _compare_constant(op: str, left: Fn, constant: Any) -> Fn:
+    """``x op 0`` and the like: the constant is captured, not called."""
+    if op == ">=":
 
-    def compare(env: Env) -> bool:
-        a, b = left(env), right(env)
-        if a is None:
-            a = 0
-        if b is None:
-            b = 0
+        def ge_k(env: Env) -> bool:
+            a = left(env)
+            try:
+                return bool((0 if a is None else a) >= constant)
+            except TypeError:
+                raise _uncomparable(a, constant) from None
+
+        return ge_k
+    if op == "==":
+
+        def eq_k(env: Env) -> bool:
+            a = left(env)
+            return bool((0 if a is None else a) == constant)
+
+        return eq_k
+    test = _ORDER[op]
+
+    def other_k(env: Env) -> bool:
+        a = left(env)
         try:
-            return test(a, b)
+            return test(0 if a is None else a, constant)
         except TypeError:
-            raise Unavailable("problem", zh=f"无法比较 {a!r} 与 {b!r}",
-                              en=f"cannot compare {a!r} with {b!r}") from None
+            raise _uncomparable(a, constant) from None
 
-    return compare
+    return other_k
+
+
+def _compare(op: str, left: Fn, right: Fn) -> Fn:
+    # One closure per operator: blanks compare as 0 (an identity's addends);
+    # a blank that decides the outcome is weighed later, on failure.
+    if op == "==":
+
+        def eq(env: Env) -> bool:
+            a, b = left(env), right(env)
+            return bool((0 if a is None else a) == (0 if b is None else b))
+
+        return eq
+    if op == "!=":
+
+        def ne(env: Env) -> bool:
+            a, b = left(env), right(env)
+            return bool((0 if a is None else a) != (0 if b is None else b))
+
+        return ne
+    if op == "<":
+
+        def lt(env: Env) -> bool:
+            a, b = left(env), right(env)
+            try:
+                return bool((0 if a is None else a) < (0 if b is None else b))
+            except TypeError:
+                raise _uncomparable(a, b) from None
+
+        return lt
+    if op == "<=":
+
+        def le(env: Env) -> bool:
+            a, b = left(env), right(env)
+            try:
+                return bool((0 if a is None else a) <= (0 if b is None else b))
+            except TypeError:
+                raise _uncomparable(a, b) from None
+
+        return le
+    if op == ">":
+
+        def gt(env: Env) -> bool:
+            a, b = left(env), right(env)
+            try:
+                return bool((0 if a is None else a) > (0 if b is None else b))
+            except TypeError:
+                raise _uncomparable(a, b) from None
+
+        return gt
+
+    def ge(env: Env) -> bool:
+        a, b = left(env), right(env)
+        try:
+            return bool((0 if a is None else a) >= (0 if b is None else b))
+        except TypeError:
+            raise _uncomparable(a, b) from None
+
+    return ge
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +594,18 @@ def _list(items: Sequence[_Item]) -> Fn:
         return out
 
     return build
+
+
+def _static_sum(fns: tuple[Fn, ...]) -> Fn:
+    def total(env: Env) -> Any:
+        result: Any = 0
+        for fn in fns:
+            value = fn(env)
+            if value is not None:
+                result += value
+        return result
+
+    return total
 
 
 def _aggregate(func: str, values: list[Any]) -> Any:
@@ -404,8 +667,20 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
         return read_rel_traced
     if isinstance(expr, ir.RelTest):
         get = rel_getter(expr.path)
+        path = expr.path
         if expr.test == "blank":
+            if not path.rel:
+                slot = path.slot
+                return lambda env: env.vars[slot] is None
             return lambda env: get(env) is None
+        if len(path.rel) == 1 and not path.previous:
+            slot, (key,) = path.slot, path.rel
+
+            def has_key(env: Env) -> bool:
+                node = env.vars[slot]
+                return node.__class__ is dict and key in node
+
+            return has_key
 
         def rel_exists(env: Env) -> bool:
             try:
@@ -433,6 +708,10 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
         operand = sub(expr.operand)
         return lambda env: -_num(operand(env))
     if isinstance(expr, ir.Cmp):
+        if isinstance(expr.right, ir.K) and not traced and \
+                isinstance(expr.right.value, (int, Decimal)) and \
+                not isinstance(expr.right.value, bool):
+            return _compare_constant(expr.op, sub(expr.left), expr.right.value)
         return _compare(expr.op, sub(expr.left), sub(expr.right))
     if isinstance(expr, ir.Logic):
         left, right = sub(expr.left), sub(expr.right)
@@ -440,6 +719,11 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
             return lambda env: bool(left(env)) and bool(right(env))
         return lambda env: bool(left(env)) or bool(right(env))
     if isinstance(expr, ir.NotI):
+        inner = expr.operand
+        if not traced and isinstance(inner, ir.RelTest) and inner.test == "blank" \
+                and not inner.path.rel:
+            slot = inner.path.slot
+            return lambda env: env.vars[slot] is not None
         operand = sub(expr.operand)
         return lambda env: not operand(env)
     if isinstance(expr, ir.IfI):
@@ -456,6 +740,9 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
             for i in expr.items
         ])
     if isinstance(expr, ir.Agg):
+        if expr.func == "sum" and isinstance(expr.arg, ir.ListI) and not traced and \
+                all(i.present is None and i.guard is None for i in expr.arg.items):
+            return _static_sum(tuple(sub(i.value) for i in expr.arg.items))
         arg = sub(expr.arg)
         func = expr.func
         return lambda env: _aggregate(func, arg(env))
@@ -485,6 +772,119 @@ def _rel_info(path: ir.PathSlot, attr: str) -> Fn:
     return info
 
 
+def _item(expr: ir.Expr, slot: int) -> bool:
+    return isinstance(expr, ir.Rel) and expr.path.slot == slot and not expr.path.rel \
+        and expr.path.checked
+
+
+def _constant_test(op: str, constant: Any) -> Callable[[Any], bool]:
+    # One lambda per operator: the test is the whole function call.
+    if op == ">=":
+        return lambda v: (0 if v is None else v) >= constant
+    if op == ">":
+        return lambda v: (0 if v is None else v) > constant
+    if op == "<=":
+        return lambda v: (0 if v is None else v) <= constant
+    if op == "<":
+        return lambda v: (0 if v is None else v) < constant
+    if op == "==":
+        return lambda v: (0 if v is None else v) == constant
+    return lambda v: (0 if v is None else v) != constant
+
+
+def value_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
+    """``expr`` as a function of a loop item's value alone, when it reads
+    nothing else (``not blank(x)``, ``x >= 0``, ``whole(x)``): a loop over
+    cells then calls one function per cell. None when it reads more.
+
+    The function may raise EvalProblem (from a builtin); callers treat any
+    exception as "look at this cell the slow way".
+    """
+    if isinstance(expr, ir.NotI) and isinstance(expr.operand, ir.RelTest) and \
+            expr.operand.test == "blank" and expr.operand.path.slot == slot and \
+            not expr.operand.path.rel:
+        return lambda v: v is not None
+    if isinstance(expr, ir.RelTest) and expr.test == "blank" and expr.path.slot == slot \
+            and not expr.path.rel:
+        return lambda v: v is None
+    if isinstance(expr, ir.Cmp) and _item(expr.left, slot) and isinstance(expr.right, ir.K) \
+            and isinstance(expr.right.value, (int, Decimal)) \
+            and not isinstance(expr.right.value, bool):
+        return _constant_test(expr.op, expr.right.value)
+    if isinstance(expr, ir.CallI) and len(expr.args) == 1 and _item(expr.args[0], slot):
+        builtin = next((b for b in FUNCTIONS.get(expr.func, ()) if len(b.params) == 1), None)
+        return builtin.impl if builtin is not None else None
+    if isinstance(expr, ir.NotI):
+        inner = value_predicate(expr.operand, slot)
+        return (lambda v: not inner(v)) if inner is not None else None
+    if isinstance(expr, ir.Logic):
+        left, right = value_predicate(expr.left, slot), value_predicate(expr.right, slot)
+        if left is None or right is None:
+            return None
+        if expr.op == "and":
+            return lambda v: bool(left(v)) and bool(right(v))
+        return lambda v: bool(left(v)) or bool(right(v))
+    return None
+
+
+def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
+    """``expr`` as a function of a loop item that is a row (a dict), when it
+    reads only that row's cells (``r.总计 == sum(r[申请人])``,
+    ``exists(r.x_legal_entities)``). A missing key raises KeyError, a value
+    that is not a number TypeError: the caller then looks at the row the
+    slow way. None when ``expr`` reads anything else."""
+    if isinstance(expr, ir.Rel) and expr.path.slot == slot and len(expr.path.rel) == 1 \
+            and not expr.path.previous and expr.path.kind in CELL_KINDS:
+        key = expr.path.rel[0]
+        return lambda row: row[key]
+    if isinstance(expr, ir.K) and isinstance(expr.value, (int, Decimal)):
+        value = expr.value
+        return lambda row: value
+    if isinstance(expr, ir.RelTest) and expr.test == "exists" and expr.path.slot == slot \
+            and len(expr.path.rel) == 1 and not expr.path.previous:
+        key = expr.path.rel[0]
+        return lambda row: key in row
+    if isinstance(expr, ir.Agg) and expr.func == "sum" and isinstance(expr.arg, ir.ListI):
+        items = expr.arg.items
+        keys = []
+        for item in items:
+            value = item.value
+            if item.present is not None or item.guard is not None or not (
+                    isinstance(value, ir.Rel) and value.path.slot == slot and
+                    len(value.path.rel) == 1 and value.path.kind in CELL_KINDS):
+                return None
+            keys.append(value.path.rel[0])
+        if len(keys) < 2:
+            return None
+        pick = operator.itemgetter(*keys)
+        # filter(None, …) drops blanks and zeros alike: neither changes a sum
+        return lambda row: sum(filter(None, pick(row)))
+    if isinstance(expr, ir.Arith) and expr.op in "+-":
+        left, right = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
+        if left is None or right is None:
+            return None
+        if expr.op == "+":
+            return lambda row: _num(left(row)) + _num(right(row))
+        return lambda row: _num(left(row)) - _num(right(row))
+    if isinstance(expr, ir.Cmp):
+        left, right = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
+        if left is None or right is None:
+            return None
+        test = _ORDER[expr.op]
+        return lambda row: test(_num(left(row)), _num(right(row)))
+    if isinstance(expr, ir.NotI):
+        inner = row_predicate(expr.operand, slot)
+        return (lambda row: not inner(row)) if inner is not None else None
+    if isinstance(expr, ir.Logic):
+        left, right = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
+        if left is None or right is None:
+            return None
+        if expr.op == "and":
+            return lambda row: bool(left(row)) and bool(right(row))
+        return lambda row: bool(left(row)) or bool(right(row))
+    return None
+
+
 def _comprehension(expr: ir.Comp, traced: bool) -> Fn:
     body = compile_expr(expr.body, traced)
     source = compile_expr(expr.iterable, traced)
@@ -503,10 +903,15 @@ def _comprehension(expr: ir.Comp, traced: bool) -> Fn:
     return run
 
 
+_MEMOISED = frozenset({"numbers", "number_lists", "matches", "contains", "overlap"})
+
+
 def _call(expr: ir.CallI, traced: bool) -> Fn:
     if expr.func == "tables_format":
 
         def detected(env: Env) -> str:
+            # check() puts the structure stage's answer here; computed only
+            # when the engine is used on its own.
             if "tables_format" not in env.cache:
                 env.cache["tables_format"] = tables_format(env.doc)
             return str(env.cache["tables_format"])
@@ -514,6 +919,28 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
         return detected
     args = tuple(compile_expr(a, traced) for a in expr.args)
     impl = next(b for b in FUNCTIONS[expr.func] if len(b.params) == len(args)).impl
+    if expr.func in _MEMOISED and len(args) == 2:
+        # Several rules match the same pattern on the same prose: once per
+        # report is enough.
+        a0, a1 = args
+        func = expr.func
+
+        def memoised(env: Env) -> Any:
+            first, second = a0(env), a1(env)
+            key = (func, first, second if not isinstance(second, list) else tuple(second))
+            try:
+                return env.cache[key]
+            except KeyError:
+                pass
+            except TypeError:  # unhashable: just call
+                return impl(first, second)
+            try:
+                value = env.cache[key] = impl(first, second)
+            except EvalProblem as exc:
+                raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
+            return value
+
+        return memoised
     if len(args) == 1:
         (a0,) = args
 

@@ -23,6 +23,7 @@ breaks nothing else.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,8 +37,11 @@ from .compiler import (
     at_resolver,
     compile_expr,
     exists_fn,
+    maybe_getter,
     raw_getter,
     rel_getter,
+    row_predicate,
+    value_predicate,
 )
 from .explain import format_value, render_default, render_template
 from .findings import Cell, Diagnosis, Equation, Finding, Message, NotEvaluated, Severity
@@ -46,7 +50,7 @@ from .messages import msg
 from .pointer import MISSING, resolve, to_pointer
 
 __all__ = ["CompiledFormat", "CompiledRule", "Evaluation", "compile_rule", "evaluate",
-           "with_value"]
+           "fuse_cell_loops", "with_value"]
 
 MAX_LOOP = 10000
 MAX_DIAGNOSES = 12
@@ -197,16 +201,106 @@ class EachC:
     """A compiled loop over a long list of paths known when the rules load:
     binds each present item's value and Ref, then runs the body."""
 
-    __slots__ = ("body", "inst", "items", "presence", "where")
+    __slots__ = ("body", "cells", "inst", "items", "presence", "row_test", "run", "single",
+                 "where")
 
     def __init__(self, inst: ir.EachI, body: Sequence[Any]) -> None:
         self.inst = inst
-        self.items = tuple((ref, raw_getter(ref), optional) for ref, optional in inst.items)
+        self.items = tuple((ref, maybe_getter(ref, optional_from), optional_from >= 0)
+                           for ref, optional_from in inst.items)
+        #: every item is a number cell: values are checked as they are bound
+        self.cells = all(ref.kind in CELL_KINDS for ref, _ in inst.items)
         self.where = compile_expr(inst.where) if inst.where is not None else None
         self.body = tuple(body)
         self.presence = tuple(exists_fn(ref) for ref in inst.presence)
+        single = self.body[0] if len(self.body) == 1 else None
+        # The common shape (one plain assertion per item, as the value rules
+        # have) runs in one fused loop: no statement dispatch per item.
+        self.run: Callable[[Env, _Run], None] = self._general
+        #: the one plain assertion of a loop that can run fused (or None)
+        self.single: AssertC | None = None
+        #: the body as a function of a row item, when it is one (fast path)
+        self.row_test: Callable[[Any], Any] | None = None
+        if isinstance(single, AssertC) and not single.presence and not single.identity \
+                and single.cond is not None and self.where is None and not self.presence:
+            self.single = single
+            self.run = self._fused(single)
+        elif self.where is None and not self.presence and single is not None:
+            self.row_test = _row_test(single, inst.slot)
+            if self.row_test is not None:
+                self.run = self._rows
 
-    def run(self, env: Env, run: _Run) -> None:
+    def _fused(self, stmt: AssertC) -> Callable[[Env, _Run], None]:
+        items, slot, cond, at_of = self.items, self.inst.slot, stmt.cond, stmt.at_of
+        assert cond is not None
+
+        cells = self.cells
+
+        def run(env: Env, out: _Run) -> None:
+            vars_ = env.vars
+            passed = 0
+            for ref, get, optional in items:
+                value = get(env)
+                if value is MISSING:
+                    if not optional:
+                        out.not_evaluated.append(_unavailable(Unavailable("missing", ref), env,
+                                                              ref))
+                    continue
+                if cells and not _is_cell_value(value):
+                    out.not_evaluated.append(_unavailable(Unavailable("value", ref, value), env,
+                                                          ref))
+                    continue
+                vars_[slot] = value
+                vars_[slot + 1] = ref
+                try:
+                    ok = cond(env)
+                except Unavailable as exc:
+                    out.not_evaluated.append(_unavailable(exc, env, at_of(env)))
+                    continue
+                if ok:
+                    passed += 1
+                else:
+                    out.failures.append((stmt, list(vars_), at_of(env)))
+            out.evaluated += passed
+
+        return run
+
+    def _rows(self, env: Env, run: _Run) -> None:
+        """Rows whose check needs only the row: the body runs (the slow
+        way) only where the quick test does not pass."""
+        test = self.row_test
+        assert test is not None
+        passed = 0
+        skipped = False
+        body = self.body[0]
+        vars_ = env.vars
+        slot = self.inst.slot
+        for ref, get, optional in self.items:
+            row = get(env)
+            if row.__class__ is dict:
+                try:
+                    verdict = test(row)
+                except Exception:  # noqa: BLE001 - odd values: the full path decides
+                    verdict = None
+                if verdict is True:
+                    passed += 1
+                    continue
+                if verdict is _SKIP:
+                    skipped = True
+                    continue
+            elif row is MISSING and optional:
+                continue
+            if row is MISSING:
+                run.not_evaluated.append(_unavailable(Unavailable("missing", ref), env, ref))
+                continue
+            vars_[slot] = row
+            vars_[slot + 1] = ref
+            body.run(env, run)
+        run.evaluated += passed
+        if skipped and isinstance(body, WhenC):
+            run.skipped.append(body.inst.cond.src)
+
+    def _general(self, env: Env, run: _Run) -> None:
         try:
             for present in self.presence:
                 if not present(env):
@@ -218,11 +312,13 @@ class EachC:
         vars_ = env.vars
         body = self.body
         for ref, get, optional in self.items:
-            try:
-                value = get(env)
-            except Unavailable as exc:
+            value = get(env)
+            if value is MISSING:
                 if not optional:
-                    run.not_evaluated.append(_unavailable(exc, env, ref))
+                    run.not_evaluated.append(_unavailable(Unavailable("missing", ref), env, ref))
+                continue
+            if self.cells and not _is_cell_value(value):
+                run.not_evaluated.append(_unavailable(Unavailable("value", ref, value), env, ref))
                 continue
             vars_[slot] = value
             vars_[slot + 1] = ref
@@ -237,6 +333,263 @@ class EachC:
                 stmt.run(env, run)
 
 
+_SKIP = object()
+
+
+def _row_test(stmt: Any, slot: int) -> Callable[[Any], Any] | None:
+    """A quick test of one loop body on a row: True (it passes), _SKIP (a
+    ``when`` that does not apply), anything else (run it the full way)."""
+    if isinstance(stmt, AssertC) and stmt.identity and not stmt.presence and \
+            stmt.inst.cond is not None and stmt.within is None:
+        cond = row_predicate(stmt.inst.cond, slot)
+        at = stmt.inst.at
+        if cond is None or not (isinstance(at, ir.PathSlot) and len(at.rel) == 1):
+            return None
+        key = at.rel[0]
+        # a blank sum cell is never "passed": the full path reports it
+        return lambda row: row[key] is not None and cond(row) is True or None
+    if isinstance(stmt, WhenC) and not stmt.presence:
+        cond = row_predicate(stmt.inst.cond, slot)
+        if cond is None:
+            return None
+        return lambda row: _SKIP if cond(row) is False else None
+    return None
+
+
+class _Member:
+    """One rule's loop inside a :class:`CellSweep`."""
+
+    __slots__ = ("at_of", "cond", "predicate", "slot", "stmt")
+
+    def __init__(self, each: EachC) -> None:
+        assert each.single is not None and each.single.cond is not None
+        self.stmt = each.single
+        self.cond = each.single.cond
+        self.at_of = each.single.at_of
+        self.slot = each.inst.slot
+        assert each.single.inst.cond is not None
+        #: the condition as a function of the cell value alone, when it is one
+        self.predicate = value_predicate(each.single.inst.cond, self.slot)
+
+
+class CellSweep:
+    """The cell loops of several rules (VAL-BLANK, VAL-NEGATIVE, VAL-INTEGER
+    …) run as one pass over the cells: each value is fetched once, row by
+    row, and every rule that covers the cell tests it. The findings are
+    exactly those of the separate loops.
+
+    The common case is made cheap: the cells every report has are fetched
+    with one ``map`` per row, type-checked all at once, and each rule whose
+    condition depends on the value alone tests them with ``all(map(…))``.
+    Only when something is off (a failing cell, a missing row, a value that
+    is not a number, an extension row the report has) does the sweep fall
+    back to looking at cells one by one.
+    """
+
+    KEY = "cell-sweep"
+
+    def __init__(self, loops: Sequence[EachC]) -> None:
+        self.members = tuple(_Member(each) for each in loops)
+        union: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+        for index, each in enumerate(loops):
+            for ref, get, optional in each.items:
+                entry = union.setdefault((ref.root, ref.parts), [ref, get, optional, set()])
+                entry[3].add(index)
+        # Group cells by row. A row every report has goes into the shared
+        # vector (its extension columns aside); a row that may be absent is
+        # handled on its own when present; anything else cell by cell.
+        rows: dict[tuple[str, ...], dict[str, list[Any]]] = {}
+        slow: list[tuple[ir.Ref, Fn, bool, tuple[int, ...]]] = []
+        for ref, get, optional, members in union.values():
+            if ref.root != "report" or len(ref.parts) < 2:
+                slow.append((ref, get, optional, tuple(sorted(members))))
+                continue
+            group = rows.setdefault(ref.parts[:-1], {"required": [], "extension": [],
+                                                     "optional_row": [False]})
+            column_optional = ref.parts[-1].startswith("x_")
+            if optional and not column_optional:
+                group["optional_row"][0] = True
+            target = "extension" if column_optional else "required"
+            group[target].append((ref.parts[-1], ref, members))
+        core: list[tuple[Fn, tuple[str, ...], tuple[Any, ...]]] = []
+        core_cells: list[tuple[ir.Ref, set[int]]] = []
+        self.extensions: list[tuple[int, str, ir.Ref, tuple[int, ...]]] = []
+        self.optional_rows: list[tuple[Any, ...]] = []
+        for parts, group in rows.items():
+            cols = group["required"]
+            row_ref = ir.Ref("report", parts, "object", "", "")
+            if group["optional_row"][0]:
+                # e.g. the 2021 （六） rows (the schema lets a report publish （六）
+                # as one row instead) and x_subtotal rows: vectorised per row.
+                members = range(len(self.members))
+                row_positions = [tuple(i for i, (_, _, ms) in enumerate(cols) if m in ms)
+                                 for m in members]
+                self.optional_rows.append((
+                    maybe_getter(row_ref, _first_x(parts)),
+                    tuple(key for key, _, _ in cols), (MISSING,) * len(cols),
+                    tuple(ref for _, ref, _ in cols),
+                    tuple(_picker(p) for p in row_positions), tuple(row_positions),
+                    tuple((key, ref, tuple(sorted(ms))) for key, ref, ms in group["extension"])))
+                continue
+            for key, ref, ms in group["extension"]:
+                self.extensions.append((len(core), key, ref, tuple(sorted(ms))))
+            core.append((raw_getter(row_ref), tuple(key for key, _, _ in cols),
+                         (MISSING,) * len(cols)))
+            core_cells.extend((ref, ms) for _, ref, ms in cols)
+        self.rows = tuple(core)
+        self.refs = tuple(ref for ref, _ in core_cells)
+        positions = [[i for i, (_, ms) in enumerate(core_cells) if m in ms]
+                     for m in range(len(self.members))]
+        self.pick = tuple(_picker(p) for p in positions)
+        self.positions = tuple(tuple(p) for p in positions)
+        self.slow = tuple(slow)
+
+    def run(self, env: Env) -> list[_Run]:
+        """Every member's outcome on this report."""
+        runs = [_Run() for _ in self.members]
+        values: list[Any] = []
+        dicts: list[Any] = []
+        for get_row, keys, blanks in self.rows:
+            try:
+                row = get_row(env)
+            except Unavailable:
+                row = None
+            dicts.append(row)
+            if row.__class__ is dict:
+                values.extend(map(row.get, keys, blanks))
+            else:
+                values.extend(blanks)
+        clean = _CELL_TYPES.issuperset(map(type, values))
+        for index, member in enumerate(self.members):
+            picked = self.pick[index](values)
+            if self._all_pass(member, picked, clean):
+                runs[index].evaluated += len(picked)
+                continue
+            self._one_by_one(env, index, [(self.refs[i], values[i])
+                                          for i in self.positions[index]], runs[index])
+        for row_index, key, ref, indices in self.extensions:
+            row = dicts[row_index]
+            if row.__class__ is dict and key in row:
+                for index in indices:
+                    self._one_by_one(env, index, [(ref, row[key])], runs[index])
+        for get_row, keys, blanks, refs, picks, positions, extensions in self.optional_rows:
+            row = get_row(env)
+            if row.__class__ is not dict:
+                continue  # the report does not have this row: nothing to check
+            row_values = tuple(map(row.get, keys, blanks))
+            row_clean = _CELL_TYPES.issuperset(map(type, row_values))
+            for index, member in enumerate(self.members):
+                picked = picks[index](row_values)
+                if self._all_pass(member, picked, row_clean):
+                    runs[index].evaluated += len(picked)
+                    continue
+                self._one_by_one(env, index, [(refs[i], row_values[i]) for i in positions[index]],
+                                 runs[index])
+            for key, ref, indices in extensions:
+                if key in row:
+                    for index in indices:
+                        self._one_by_one(env, index, [(ref, row[key])], runs[index])
+        for ref, get, optional, indices in self.slow:
+            value = get(env)
+            if value is MISSING and optional:
+                continue
+            for index in indices:
+                self._one_by_one(env, index, [(ref, value)], runs[index])
+        return runs
+
+    @staticmethod
+    def _all_pass(member: _Member, values: Sequence[Any], clean: bool) -> bool:
+        if not clean or member.predicate is None:
+            return False
+        try:
+            return all(map(member.predicate, values))
+        except Exception:  # noqa: BLE001 - any surprise: look at each cell properly
+            return False
+
+    def _one_by_one(self, env: Env, index: int, cells: Iterable[tuple[ir.Ref, Any]],
+                    run: _Run) -> None:
+        member = self.members[index]
+        slot = member.slot
+        for ref, value in cells:
+            cls = value.__class__
+            if cls is not int and value is not None and cls is not Decimal:
+                what = "missing" if value is MISSING else "value"
+                run.not_evaluated.append(_unavailable(Unavailable(what, ref, value), env, ref))
+                continue
+            env.vars[slot] = value
+            env.vars[slot + 1] = ref
+            try:
+                ok = member.cond(env)
+            except Unavailable as exc:
+                run.not_evaluated.append(_unavailable(exc, env, member.at_of(env)))
+                continue
+            if ok:
+                run.evaluated += 1
+            else:
+                run.failures.append((member.stmt, list(env.vars), member.at_of(env)))
+
+
+_CELL_TYPES = frozenset({int, type(None), Decimal})
+
+
+def _first_x(parts: Sequence[str]) -> int:
+    """Index of the first extension key of a path (-1 when none)."""
+    return next((i for i, part in enumerate(parts) if part.startswith("x_")), -1)
+
+
+def _picker(positions: Sequence[int]) -> Callable[[list[Any]], Sequence[Any]]:
+    """A C-level picker of ``positions`` from a list (always a sequence)."""
+    if not positions:
+        return lambda values: ()
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda values: (values[only],)
+    return operator.itemgetter(*positions)  # type: ignore[return-value]
+
+
+class SweptC:
+    """A rule's place in a :class:`CellSweep`: takes its share of the sweep
+    (run once per report, on first use)."""
+
+    __slots__ = ("index", "sweep")
+
+    def __init__(self, sweep: CellSweep, index: int) -> None:
+        self.sweep = sweep
+        self.index = index
+
+    def run(self, env: Env, run: _Run) -> None:
+        runs = env.cache.get(CellSweep.KEY)
+        if runs is None:
+            runs = env.cache[CellSweep.KEY] = self.sweep.run(env)
+        mine: _Run = runs[self.index]
+        run.evaluated += mine.evaluated
+        run.failures.extend(mine.failures)
+        run.not_evaluated.extend(mine.not_evaluated)
+
+
+def fuse_cell_loops(rules: Sequence[CompiledRule]) -> tuple[CompiledRule, ...]:
+    """Rules whose top-level cell loops can share one sweep, rewritten to
+    share it (the others unchanged)."""
+    loops: list[tuple[int, int, EachC]] = []
+    for r, rule in enumerate(rules):
+        for s_, stmt in enumerate(rule.body):
+            if isinstance(stmt, EachC) and stmt.single is not None and stmt.cells:
+                loops.append((r, s_, stmt))
+    if len(loops) < 2:
+        return tuple(rules)
+    sweep = CellSweep([each for _, _, each in loops])
+    bodies = [list(rule.body) for rule in rules]
+    for index, (r, s_, _each) in enumerate(loops):
+        bodies[r][s_] = SweptC(sweep, index)
+    return tuple(CompiledRule(rule.info, tuple(body)) for rule, body in zip(rules, bodies,
+                                                                           strict=True))
+
+
+def _is_cell_value(value: Any) -> bool:
+    cls = value.__class__
+    return cls is int or value is None or cls is Decimal
+
+
 def _first_at(body: Sequence[Any], env: Env) -> ir.Ref | None:
     for stmt in body:
         if isinstance(stmt, AssertC):
@@ -244,7 +597,7 @@ def _first_at(body: Sequence[Any], env: Env) -> ir.Ref | None:
                 return stmt.at_of(env)
             except (IndexError, AttributeError, TypeError):
                 return None
-        if isinstance(stmt, EachC):
+        if isinstance(stmt, (EachC, SweptC)):
             continue
         found = _first_at(stmt.body, env)
         if found is not None:
@@ -434,7 +787,7 @@ def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: A
 
 def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
              year: Any = None, previous_reason: Message | None = None,
-             diagnose: bool = True) -> Evaluation:
+             diagnose: bool = True, tables_format: str | None = None) -> Evaluation:
     """Evaluate every rule of ``compiled`` on ``document``.
 
     Arguments:
@@ -445,6 +798,8 @@ def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
         previous_reason: why ``previous`` is None although one was given
             (wrong year), for the not-evaluated records.
         diagnose: look for the single cell that explains several findings.
+        tables_format: the format the tables use, when the caller knows it
+            already (the structure stage does).
     """
     result = Evaluation()
     if not isinstance(document, Mapping):
@@ -454,14 +809,18 @@ def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
         return result
     env = Env(document, previous if isinstance(previous, Mapping) else None, compiled.slots,
               compiled.fmt)
+    if tables_format is not None:
+        env.cache["tables_format"] = tables_format
     failures: list[_Failure] = []
     not_evaluated: dict[tuple[str, str, str], NotEvaluated] = {}
+    not_evaluated_rules: set[str] = set()
     evaluated_rules: dict[str, int] = {}
 
     def add_ne(rule_id: str, reason: Message, pointer: str = "", label: str = "") -> None:
         key = (rule_id, pointer, reason.zh)
         if key not in not_evaluated:
             not_evaluated[key] = NotEvaluated(rule_id, reason, pointer, label)
+            not_evaluated_rules.add(rule_id)
 
     def on_rule(rule: CompiledRule, outcome: _Run | Message) -> None:
         if isinstance(outcome, Message):
@@ -476,8 +835,7 @@ def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
                 failures.append(judged)
                 count += 1
         evaluated_rules[rule.rule_id] = evaluated_rules.get(rule.rule_id, 0) + count
-        if count == 0 and not outcome.not_evaluated and \
-                not any(k[0] == rule.rule_id for k in not_evaluated):
+        if count == 0 and not outcome.not_evaluated and rule.rule_id not in not_evaluated_rules:
             if outcome.skipped:
                 shown = "；".join(dict.fromkeys(outcome.skipped))
                 add_ne(rule.rule_id, msg("ne.when", cond=shown))

@@ -35,14 +35,18 @@ class FormatInfo:
 
     ``effective`` is the format whose schema and rules apply: the format of
     the tables when they are all of one format, else the expected one.
-    ``signatures`` maps each format to the pointers of its signature keys.
+    ``signatures`` maps each format to the paths of its signature keys.
     """
 
     declared: Format | None
     by_year: Format | None
     detected: Format | None
     mixed: bool
-    signatures: Mapping[Format, tuple[str, ...]]
+    signatures: Mapping[Format, tuple[tuple[str, ...], ...]]
+
+    def pointers(self, fmt: Format) -> tuple[str, ...]:
+        """The signature keys of ``fmt`` as JSON Pointers."""
+        return tuple(to_pointer(p) for p in self.signatures[fmt])
 
     @property
     def expected(self) -> Format | None:
@@ -66,15 +70,15 @@ class FormatInfo:
         return bool(self.detected and self.expected and self.detected != self.expected)
 
 
-def _scan(document: Mapping[str, Any]) -> dict[Format, list[str]]:
-    hits: dict[Format, list[str]] = {"2019": [], "2021": []}
+def _scan(document: Mapping[str, Any]) -> dict[Format, list[tuple[str, ...]]]:
+    hits: dict[Format, list[tuple[str, ...]]] = {"2019": [], "2021": []}
     proactive = document.get("proactive")
     if isinstance(proactive, Mapping):
         if "art20_9" in proactive:
-            hits["2019"].append(to_pointer(("proactive", "art20_9")))
+            hits["2019"].append(("proactive", "art20_9"))
         art5 = proactive.get("art20_5")
         if isinstance(art5, Mapping) and "other_services" in art5:
-            hits["2019"].append(to_pointer(("proactive", "art20_5", "other_services")))
+            hits["2019"].append(("proactive", "art20_5", "other_services"))
         for table_key, table in proactive.items():
             if not (table_key.startswith("art20_") and isinstance(table, Mapping)):
                 continue
@@ -82,24 +86,23 @@ def _scan(document: Mapping[str, Any]) -> dict[Format, list[str]]:
                 if not isinstance(row, Mapping):
                     continue
                 for key in row:
-                    where = to_pointer(("proactive", table_key, row_key, key))
                     if key in _ROW_KEYS_2019:
-                        hits["2019"].append(where)
+                        hits["2019"].append(("proactive", table_key, row_key, key))
                     elif key in _ROW_KEYS_2021:
-                        hits["2021"].append(where)
+                        hits["2021"].append(("proactive", table_key, row_key, key))
                 # 2021 amount sits alone in art20_8; in 2019 art20_8 has item counts
                 if table_key == "art20_8" and "amount" in row:
-                    hits["2021"].append(to_pointer(("proactive", table_key, row_key, "amount")))
+                    hits["2021"].append(("proactive", table_key, row_key, "amount"))
     applications = document.get("applications")
     results = applications.get("results") if isinstance(applications, Mapping) else None
     other = results.get("other") if isinstance(results, Mapping) else None
     if isinstance(other, Mapping):
         keys = set(other)
         if keys & _APPLICANT_COLUMNS and not keys & (_OTHER_ROWS_2021 - {"other"}):
-            hits["2019"].append(to_pointer(("applications", "results", "other")))
+            hits["2019"].append(("applications", "results", "other"))
         elif keys & _OTHER_ROWS_2021 and not keys & (_APPLICANT_COLUMNS - {"other"}):
             if isinstance(other.get("other", {}), Mapping):
-                hits["2021"].append(to_pointer(("applications", "results", "other")))
+                hits["2021"].append(("applications", "results", "other"))
     return hits
 
 

@@ -218,6 +218,37 @@ def _numbers(text: str, pattern: str) -> list[int | Decimal]:
     return found
 
 
+_COUNTED = re.compile(r"([0-9]+(?:\.[0-9]+)?)(?=[条件项个篇次人])")
+
+
+@builtin("number_lists", ("text", "text"), "list:list:num", constant=(1,))
+def _number_lists(text: str, pattern: str) -> list[list[int | Decimal]]:
+    """number_lists(text, "共[^。]{0,20}?[0-9]+条[（(]其中[^）)]*[）)]") — for each
+    match, the counted numbers in it (a number followed by 条/件/项/个/篇/次/人),
+    in order: the stated total and its parts, say."""
+    regex = compile_pattern(pattern)
+    found: list[list[int | Decimal]] = []
+    for match in regex.finditer(compact(text)):
+        found.append([parse_number(n) for n in _COUNTED.findall(match.group(0))])
+        if len(found) >= MAX_MATCHES:
+            break
+    return found
+
+
+@builtin("first", ("list:num",), "num")
+def _first(values: Sequence[int | Decimal]) -> int | Decimal:
+    """first(list) — the first number of a list."""
+    if not values:
+        raise EvalProblem("列表为空", "the list is empty")
+    return values[0]
+
+
+@builtin("rest", ("list:num",), "list:num")
+def _rest(values: Sequence[int | Decimal]) -> list[int | Decimal]:
+    """rest(list) — the list without its first number."""
+    return list(values[1:])
+
+
 @builtin("number", ("text",), "num")
 def _number(text: str) -> int | Decimal:
     """number("十二") — the number a numeral writes."""

@@ -94,6 +94,8 @@ class PathSlot:
     rel: tuple[str, ...]
     kind: str
     previous: bool = False
+    #: the loop checks each item is a number or blank before the body runs
+    checked: bool = False
 
 
 # ------------------------------------------------------------------ expressions
@@ -359,12 +361,13 @@ class LoopI:
 class EachI:
     """A loop over a long list of paths known now (rows(), cells()): the
     body is checked once and runs for each item, with ``slot`` bound to the
-    item's value and ``slot + 1`` to its :class:`Ref`. Items whose
-    ``optional`` flag is set are skipped where the report lacks them."""
+    item's value and ``slot + 1`` to its :class:`Ref`. Each item carries the
+    index of its first optional key (-1: none); an item whose optional key
+    the report lacks is skipped."""
 
     slot: int
     name: str
-    items: tuple[tuple[Ref, bool], ...]
+    items: tuple[tuple[Ref, int], ...]
     where: Expr | None
     body: tuple[StmtI, ...]
     presence: tuple[Ref, ...]

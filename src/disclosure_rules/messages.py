@@ -10,6 +10,7 @@ the structure stage performs before any rule runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .findings import Message, Severity
@@ -159,8 +160,16 @@ def type_zh(name: str) -> str:
 
 def msg(entry: str, /, **fields: Any) -> Message:
     """The catalogue entry ``entry`` with ``fields`` filled in."""
+    if not fields:
+        return _constant(entry)
     zh, en = _CATALOGUE[entry]
     return Message(zh.format(**fields), en.format(**fields))
+
+
+@cache
+def _constant(entry: str) -> Message:
+    zh, en = _CATALOGUE[entry]
+    return Message(zh, en)
 
 
 def text(entry: str, lang: str, /, **fields: Any) -> str:

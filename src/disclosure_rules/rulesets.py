@@ -19,7 +19,7 @@ from typing import Any
 
 from . import ast, ir
 from .checker import Checker, check_rule
-from .engine import CompiledFormat, compile_rule
+from .engine import CompiledFormat, compile_rule, fuse_cell_loops
 from .errors import DocumentError, Problem, RuleCompileError
 from .findings import Message, Severity
 from .layout import FORMATS, Format
@@ -188,7 +188,8 @@ class RuleSet:
         if compiled is None:
             if fmt not in self._rules_by_fmt:
                 self._rules_by_fmt[fmt] = tuple(compile_rule(r) for r in self._ir[fmt])
-            rules = tuple(r for r in self._rules_by_fmt[fmt] if self.active(r.rule_id))
+            rules = fuse_cell_loops(
+                [r for r in self._rules_by_fmt[fmt] if self.active(r.rule_id)])
             slots = max((r.info.slots for r in rules), default=0)
             present = {r.rule_id for r in rules}
             skipped = tuple(

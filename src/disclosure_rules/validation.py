@@ -32,7 +32,7 @@ from .formats import FormatInfo, analyse_format
 from .layout import SCHEMA_FILES, Format, label_path, node_at, schema_documents
 from .loading import Report
 from .messages import BUILTIN_RULES, NOTICES, msg, type_name, type_zh
-from .pointer import split_pointer, to_pointer
+from .pointer import to_pointer
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid report
     from jsonschema.exceptions import ValidationError
@@ -262,8 +262,7 @@ def _regions(info: FormatInfo, fmt: Format) -> list[tuple[str, ...]]:
     FMT-TEMPLATE finding, not a cascade."""
     other: Format = "2021" if fmt == "2019" else "2019"
     regions: list[tuple[str, ...]] = []
-    for pointer in info.signatures[other]:
-        parts = split_pointer(pointer)
+    for parts in info.signatures[other]:
         node = node_at(fmt, parts)
         region = parts[:-1] if len(parts) == 4 and node is None else parts
         if region not in regions:

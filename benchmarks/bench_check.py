@@ -1,0 +1,101 @@
+"""Speed of checking: the engine against hand-written Python, side by side.
+
+    python benchmarks/bench_check.py [--n 3000]
+
+Measures, over the same generated reports (valid, both formats), per report:
+
+* ``json.loads`` alone;
+* the hand-written checker (``benchmarks/handwritten.py``): json.loads plus
+  every check of the official pack written out by hand;
+* ``disclosure_rules``: report bytes → findings with the whole official pack
+  (load_report + schema validation + every rule);
+* schema validation alone (compiled fast path) next to json.loads;
+* loading and compiling the official pack in a fresh process.
+
+The issue's targets: the engine at most 2× the hand-written checker; the
+pack loads and compiles in under 100 ms. The figures are printed, with the
+ratio; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(Path(__file__).parent)]
+
+import disclosure_rules as dr  # noqa: E402
+from disclosure_rules.loading import load_report  # noqa: E402
+from disclosure_rules.rulesets import load_rules  # noqa: E402
+from handwritten import check_handwritten  # noqa: E402
+from reportgen import random_report, to_json  # noqa: E402
+
+
+def per_report(func: Callable[[str], object], texts: list[str], repeat: int = 5) -> float:
+    """Best of ``repeat`` runs over all texts, in microseconds per report."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        for text in texts:
+            func(text)
+        best = min(best, (time.process_time() - start) / len(texts))
+    return best * 1e6
+
+
+def load_time() -> float:
+    """Median time to load and compile the official pack in a new process."""
+    code = (
+        "import time, disclosure_rules.rulesets as r\n"
+        "t = time.perf_counter(); rs = r.load_rules(); rs.for_format('2019'); "
+        "rs.for_format('2021')\n"
+        "print(time.perf_counter() - t)"
+    )
+    samples = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={"PYTHONPATH": str(ROOT / "src")})
+        samples.append(float(out.stdout.strip()))
+    return statistics.median(samples) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=3000, help="generated reports (default 3000)")
+    args = parser.parse_args()
+    rng = random.Random(20261127)
+    texts = [to_json(random_report(rng, big=bool(i % 3 == 0))) for i in range(args.n)]
+    rules = load_rules()
+
+    def engine(text: str) -> object:
+        return dr.check(load_report(text), rules)
+
+    # Same verdict on every report before timing anything.
+    for text in texts[:300]:
+        ours = {(f.rule_id, f.pointer) for f in engine(text).findings}  # type: ignore[attr-defined]
+        theirs = set(check_handwritten(text))
+        assert ours == theirs, (ours, theirs)
+
+    loads = per_report(json.loads, texts)
+    hand = per_report(check_handwritten, texts)
+    ours = per_report(engine, texts)
+    validate = per_report(lambda t: dr.validate(load_report(t)), texts)
+    print(f"reports: {len(texts)} (both formats, valid; a third with counts in the thousands)")
+    print(f"json.loads                     {loads:8.1f} µs/report")
+    print(f"load_report + validate         {validate:8.1f} µs/report "
+          f"({validate / loads:.1f}× json.loads)")
+    print(f"hand-written checker           {hand:8.1f} µs/report")
+    print(f"disclosure_rules.check         {ours:8.1f} µs/report")
+    print(f"ratio engine / hand-written    {ours / hand:8.2f}  (target ≤ 2.0)")
+    print(f"load + compile official pack   {load_time():8.1f} ms (new process; target < 100)")
+
+
+if __name__ == "__main__":
+    main()
