@@ -25,7 +25,10 @@ from .errors import (
     RuleSyntaxError,
 )
 from .findings import Cell, Diagnosis, Finding, Message, NotEvaluated, Result, Severity
+from .importer import Imported, import_report
 from .loading import Report, load_report
+from .render import render
+from .rulesets import RuleSet, load_rules
 from .validation import validate
 
 __version__ = "0.1.0"
@@ -38,15 +41,20 @@ __all__ = [
     "DocumentError",
     "Finding",
     "ImportReportError",
+    "Imported",
     "Message",
     "NotEvaluated",
     "Report",
     "Result",
     "RuleCompileError",
+    "RuleSet",
     "RuleSyntaxError",
     "Severity",
     "__version__",
     "check",
+    "import_report",
     "load_report",
+    "load_rules",
+    "render",
     "validate",
 ]

@@ -1,0 +1,284 @@
+"""HTML → blocks, with the standard library's :mod:`html.parser`.
+
+The page is parsed into a light element tree (tolerating the unclosed
+``<p>``, ``<td>``, ``<tr>`` and ``<li>`` that published pages are full of),
+then walked: block elements give :class:`~.model.Line` s, each ``<table>``
+gives a :class:`~.model.Grid` with ``rowspan``/``colspan`` expanded into
+grid positions. A table that holds other tables is page layout, not data:
+its cells are walked as ordinary content. Scripts, styles, navigation,
+menus and footers are ignored. The page ``<title>`` and the ``PubDate`` /
+``ArticleTitle`` meta tags that government sites carry are kept as hints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from .model import Block, Grid, GridCell, Line
+
+__all__ = ["HtmlPage", "html_blocks"]
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "iframe", "svg",
+                   "select", "button", "head", "object", "canvas", "map", "textarea"})
+_BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt",
+                    "dd", "section", "article", "blockquote", "pre", "header", "main", "aside",
+                    "center", "form", "fieldset", "address", "figure", "figcaption", "caption",
+                    "body", "html", "tr", "td", "th", "table", "tbody", "thead", "tfoot"})
+# Class or id words that mark page furniture rather than the report.
+_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|menu|footer|foot|breadcrumb|crumb|crumbs|topbar|sidebar|share|"
+    r"copyright)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# Elements a new start tag implicitly closes (the parser does not do it).
+_CLOSES = {
+    "p": {"p"},
+    "li": {"li"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+    "tr": {"tr", "td", "th"},
+    "tbody": {"tbody", "thead", "tfoot", "tr", "td", "th"},
+    "thead": {"tbody", "thead", "tfoot", "tr", "td", "th"},
+    "tfoot": {"tbody", "thead", "tfoot", "tr", "td", "th"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+}
+# A closing tag may not close past these (a stray </td> stays inside its table).
+_BARRIER = frozenset({"table"})
+
+
+@dataclass(slots=True, eq=False)
+class _Element:
+    """An element of the light tree: tag, attributes, source line, children."""
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    children: list[_Element | str] = field(default_factory=list)
+
+
+class _TreeBuilder(HTMLParser):
+    """html.parser events → a light element tree, closing what pages leave open."""
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = _Element("#root", {}, 1)
+        self.stack: list[_Element] = [self.root]
+        self.title_parts: list[str] = []
+        self.meta: dict[str, str] = {}
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            name = values.get("name", "").lower()
+            if name and values.get("content"):
+                self.meta[name] = values["content"]
+            return
+        if tag == "title":
+            self._in_title = True
+            return
+        closes = _CLOSES.get(tag)
+        if closes:
+            # close an open sibling of the same family, but not across a table
+            for i in range(len(self.stack) - 1, 0, -1):
+                open_tag = self.stack[i].tag
+                if open_tag in _BARRIER:
+                    break
+                if open_tag in closes:
+                    del self.stack[i:]
+                    break
+                if tag in {"td", "th"} and open_tag == "tr":
+                    break
+                if tag == "tr" and open_tag in {"tbody", "thead", "tfoot"}:
+                    break
+                if tag == "li" and open_tag in {"ul", "ol"}:
+                    break
+        element = _Element(tag, values, self.getpos()[0])
+        self.stack[-1].children.append(element)
+        if tag not in _VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID and self.stack[-1].tag == tag:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+            return
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+            if self.stack[i].tag in _BARRIER and tag not in _BARRIER:
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        self.stack[-1].children.append(data)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlPage:
+    """The blocks of a page and its hints (page title, meta tags)."""
+
+    blocks: list[Block]
+    title: str
+    meta: dict[str, str]
+
+
+def _skipped(element: _Element) -> bool:
+    """Whether an element is page furniture (script, navigation, footer, hidden)."""
+    if element.tag in _SKIP:
+        return True
+    if "hidden" in element.attrs:
+        return True
+    style = element.attrs.get("style", "").replace(" ", "").lower()
+    if "display:none" in style:
+        return True
+    marks = f"{element.attrs.get('class', '')} {element.attrs.get('id', '')}"
+    return bool(marks.strip()) and element.tag not in {"td", "th", "tr", "table", "p"} and bool(
+        _FURNITURE.search(marks)
+    )
+
+
+def _has_table(element: _Element) -> bool:
+    """Whether an element holds a table (then it is layout, not data)."""
+    return any(
+        isinstance(child, _Element) and not _skipped(child)
+        and (child.tag == "table" or _has_table(child))
+        for child in element.children
+    )
+
+
+def _cell_text(element: _Element) -> str:
+    """The text of a table cell, with line breaks where the page breaks lines."""
+    parts: list[str] = []
+
+    def walk(node: _Element) -> None:
+        for child in node.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif not _skipped(child):
+                if child.tag == "br":
+                    parts.append("\n")
+                    continue
+                if child.tag in {"p", "div", "li"} and parts and not parts[-1].endswith("\n"):
+                    parts.append("\n")
+                walk(child)
+
+    walk(element)
+    return "".join(parts).replace("\xa0", " ").strip()
+
+
+class _Walker:
+    """Walks the tree into lines and grids."""
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.buffer: list[str] = []
+        self.buffer_line = 0
+        self.buffer_level = 0
+        self.tables = 0
+        self.line_hint = 1
+
+    def flush(self) -> None:
+        text = "".join(self.buffer).replace("\xa0", " ")
+        for part in text.split("\n"):
+            if part.strip():
+                self.blocks.append(Line(re.sub(r"[ \t\r\f\v]+", " ", part).strip(),
+                                        {"line": self.buffer_line}, level=self.buffer_level))
+        self.buffer = []
+        self.buffer_level = 0
+
+    def walk(self, node: _Element) -> None:
+        for child in node.children:
+            if isinstance(child, str):
+                if not self.buffer:
+                    self.buffer_line = self.line_hint
+                self.buffer.append(child.replace("\n", " ").replace("\r", " "))
+                continue
+            if _skipped(child):
+                continue
+            self.line_hint = child.line
+            if child.tag == "br":
+                self.buffer.append("\n")
+                continue
+            if child.tag == "table" and not _has_table(child):
+                self.flush()
+                self.table(child)
+                continue
+            block = child.tag in _BLOCK
+            if block:
+                self.flush()
+                self.buffer_line = child.line
+                if re.fullmatch(r"h[1-6]", child.tag):
+                    self.buffer_level = int(child.tag[1])
+            self.walk(child)
+            if block:
+                self.flush()
+
+    def table(self, element: _Element) -> None:
+        self.tables += 1
+        t = self.tables
+        rows: list[_Element] = []
+
+        def collect(node: _Element) -> None:
+            for child in node.children:
+                if isinstance(child, _Element) and not _skipped(child):
+                    if child.tag == "tr":
+                        rows.append(child)
+                    elif child.tag in {"thead", "tbody", "tfoot"}:
+                        collect(child)
+
+        collect(element)
+        occupied: set[tuple[int, int]] = set()
+        grid_rows: list[tuple[GridCell, ...]] = []
+        for r, tr in enumerate(rows):
+            cells: list[GridCell] = []
+            col = 0
+            for td in tr.children:
+                if not isinstance(td, _Element) or td.tag not in {"td", "th"} or _skipped(td):
+                    continue
+                while (r, col) in occupied:
+                    col += 1
+                rowspan = _span(td.attrs.get("rowspan"))
+                colspan = _span(td.attrs.get("colspan"))
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        occupied.add((r + dr, col + dc))
+                cells.append(GridCell(_cell_text(td), r, col,
+                                      {"table": t, "row": r + 1, "column": col + 1},
+                                      rowspan=rowspan, colspan=colspan))
+                col += colspan
+            grid_rows.append(tuple(cells))
+        if any(grid_rows):
+            self.blocks.append(Grid(tuple(grid_rows), {"table": t}))
+
+
+def _span(value: str | None) -> int:
+    """A rowspan/colspan attribute as a sane integer."""
+    if not value:
+        return 1
+    digits = re.match(r"\s*(\d+)", value)
+    if digits is None:
+        return 1
+    # A span of 0 or an absurd span is a broken page, not a table of 10⁶ rows.
+    return min(max(int(digits.group(1)), 1), 200)
+
+
+def html_blocks(text: str) -> HtmlPage:
+    """Parse an HTML page into blocks, with its title and meta tags."""
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    walker = _Walker()
+    walker.walk(builder.root)
+    walker.flush()
+    title = re.sub(r"\s+", " ", "".join(builder.title_parts)).strip()
+    return HtmlPage(walker.blocks, title, builder.meta)

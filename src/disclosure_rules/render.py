@@ -1,0 +1,480 @@
+"""Render report JSON as the published report: Markdown or HTML.
+
+The six sections with their headings and prose, and the official tables of
+the report's format with the merged header cells of the official layout
+(HTML: ``rowspan``/``colspan`` as in domain.md §4; Markdown: pipe tables whose
+header rows are flattened to one). A blank (null) cell renders empty;
+``x_legal_entities`` renders as a 法人或其他组织 subtotal column, a group's
+``x_subtotal`` as a 小计 row (or, for a group printed as one row, as the
+group's own row), other ``x_`` keys of a row as extra columns.
+
+The output imports back to the same document
+(:func:`disclosure_rules.importer.import_report`): what a reader cannot see
+but the document states — the organ's kind and level, a declared format —
+travels in a machine-readable note that is invisible when published (an HTML
+``<meta>`` tag, a Markdown comment).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+from .formats import analyse_format, format_for_year
+from .layout import Format, Node, layout
+
+__all__ = ["META_MARK", "render"]
+
+META_MARK = "disclosure-rules"
+_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+_APPLICANTS = "申请人情况"
+_LEGAL = "x_legal_entities"
+_SUBTOTAL = "x_subtotal"
+_SECTIONS = ("overview", "proactive", "applications", "appeals", "problems", "other_matters")
+_FINAL = "。！？；：…!?;:"
+_CLOSERS = "）)”’」』》】\"'"
+
+
+def _format(document: Mapping[str, Any]) -> Format:
+    """The format to render: declared, else that of the tables, else by year."""
+    declared = document.get("format")
+    if declared in ("2019", "2021"):
+        return declared  # type: ignore[no-any-return]
+    info = analyse_format(document)
+    if info.detected is not None and not info.mixed:
+        return info.detected
+    return format_for_year(document.get("year")) or "2021"
+
+
+def _cell(value: Any) -> str:
+    """A cell value as printed (blank for None; money with every decimal)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return "" if value is None else str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _title(document: Mapping[str, Any]) -> str:
+    """The report title: organ, year, 政府信息公开工作年度报告."""
+    organ = document.get("organ")
+    name = organ.get("name", "") if isinstance(organ, Mapping) else ""
+    year = document.get("year")
+    year_text = f"{year}年" if isinstance(year, int) and not isinstance(year, bool) else ""
+    return f"{name}{year_text}政府信息公开工作年度报告"
+
+
+def _meta(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What the machine-readable note carries."""
+    meta: dict[str, Any] = {}
+    for key in ("format", "year", "organ", "published_on"):
+        if key in document:
+            meta[key] = document[key]
+    return meta
+
+
+def _paragraphs(section: Mapping[str, Any]) -> list[str]:
+    """A section's paragraphs."""
+    text = section.get("text")
+    if not isinstance(text, str) or not text:
+        return []
+    return text.split("\n")
+
+
+# --------------------------------------------------------------- table rows
+
+
+def _row_columns(node: Node, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Official columns of a row node, then x_ columns present in the rows."""
+    cols = [k for k in node.children if not k.startswith("x_")]
+    extra: list[str] = []
+    for row in rows:
+        for key in row:
+            if key.startswith("x_") and key not in extra and key not in cols:
+                extra.append(key)
+    if _LEGAL in extra:
+        extra.remove(_LEGAL)
+        cols.insert(len(cols) - 1, _LEGAL)  # before 总计, under 法人或其他组织
+    return cols + extra
+
+
+def _column_label(node: Node, key: str) -> str:
+    """A column's printed header (its short label under a group)."""
+    child = node.children.get(key)
+    if child is None:
+        return key
+    if key == _LEGAL:
+        return child.title
+    return child.aliases[0] if child.aliases and "·" in child.title else child.title
+
+
+_Row = tuple[list[str], Mapping[str, Any], int]  # label path, row data, depth
+
+
+def _application_rows(fmt: Format, section: Mapping[str, Any]) -> Iterator[tuple[list[str],
+                                                                                 Mapping[str, Any],
+                                                                                 str]]:
+    """(labels, row, kind) in printed order; labels: the row's label cells
+    (top level, group, row); kind: "top" | "result" | "member" | "subtotal"."""
+    root = layout(fmt).children["applications"]
+    for key, node in root.children.items():
+        if key in {"title", "text"} or key.startswith("x_"):
+            continue
+        value = section.get(key)
+        if not isinstance(value, Mapping):
+            continue
+        if node.role == "row":
+            yield [node.title], value, "top"
+            continue
+        for sub_key, sub in node.children.items():
+            sub_value = value.get(sub_key)
+            if not isinstance(sub_value, Mapping):
+                continue
+            if sub.role == "row":
+                yield [node.title, sub.title], sub_value, "result"
+                continue
+            members = [(k, m) for k, m in sub.children.items() if not k.startswith("x_")]
+            present = [(m, sub_value[k]) for k, m in members if isinstance(sub_value.get(k),
+                                                                            Mapping)]
+            subtotal = sub_value.get(_SUBTOTAL)
+            if not present and isinstance(subtotal, Mapping):
+                yield [node.title, sub.title], subtotal, "result"
+                continue
+            for member, row in present:
+                yield [node.title, sub.title, member.title], row, "member"
+            if isinstance(subtotal, Mapping):
+                yield [node.title, sub.title, sub.children[_SUBTOTAL].title], subtotal, "subtotal"
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def _md_escape(text: str) -> str:
+    """Escape Markdown syntax in a line of text."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # a leading "1." / "-" / "+" would start a list
+    return re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", re.sub(r"^(\s*)([-+])", r"\1\\\2", text))
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether a paragraph ends with sentence-final punctuation."""
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in _FINAL
+
+
+def _md_prose(paragraphs: Sequence[str]) -> list[str]:
+    """Paragraphs as Markdown lines."""
+    out: list[str] = []
+    for i, para in enumerate(paragraphs):
+        line = _md_escape(para)
+        last = i == len(paragraphs) - 1
+        if not last and not _ends_sentence(para):
+            # A paragraph that does not end a sentence is followed directly by
+            # the next one (a Markdown hard line break): with a blank line in
+            # between, it would read as a paragraph broken by a page break.
+            out.append(line + "\\")
+        else:
+            out.append(line)
+            out.append("")
+    return out
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A pipe table."""
+    def line(cells: Sequence[str]) -> str:
+        # inside a table cell only inline syntax matters (no headings, lists)
+        return "| " + " | ".join(_MD_SPECIAL.sub(r"\\\1", c) for c in cells) + " |"
+
+    out = [line(header), "|" + "|".join(" --- " for _ in header) + "|"]
+    out.extend(line(r) for r in rows)
+    out.append("")
+    return out
+
+
+def _md_proactive(fmt: Format, section: Mapping[str, Any]) -> list[str]:
+    """Table 二 as Markdown: a caption and a pipe table per item."""
+    out: list[str] = []
+    root = layout(fmt).children["proactive"]
+    for key, table in root.children.items():
+        value = section.get(key)
+        if table.role != "table" or not isinstance(value, Mapping):
+            continue
+        rows = [(rk, rn, value[rk]) for rk, rn in table.children.items()
+                if isinstance(value.get(rk), Mapping)]
+        if not rows:
+            continue
+        first = rows[0][1]
+        cols = _row_columns(first, [r for _, _, r in rows])
+        out.append(_md_escape(table.title))
+        out.append("")
+        header = ["信息内容", *(_column_label(first, c) for c in cols)]
+        out.extend(_md_table(header, [[node.title, *(_cell(row.get(c)) for c in cols)]
+                                      for _, node, row in rows]))
+    return out
+
+
+def _md_applications(fmt: Format, section: Mapping[str, Any]) -> list[str]:
+    """Table 三 as one pipe table (header flattened to the leaf columns)."""
+    root = layout(fmt).children["applications"]
+    sample = root.children["new_received"]
+    rows = list(_application_rows(fmt, section))
+    if not rows:
+        return []
+    cols = _row_columns(sample, [r for _, r, _ in rows])
+    header = [_NOTE, *(_column_label(sample, c) for c in cols)]
+    body: list[list[str]] = []
+    seen: set[str] = set()
+    for labels, row, _kind in rows:
+        shown: list[str] = []
+        for depth, label in enumerate(labels):
+            # a group heading is printed on its first row only (merged cell)
+            key = " · ".join(labels[: depth + 1])
+            if depth == len(labels) - 1 or key not in seen:
+                shown.append(label)
+            seen.add(key)
+        body.append([" · ".join(shown), *(_cell(row.get(c)) for c in cols)])
+    return _md_table(header, body)
+
+
+def _md_appeals(fmt: Format, section: Mapping[str, Any]) -> list[str]:
+    """Table 四 as one pipe table of 15 columns."""
+    root = layout(fmt).children["appeals"]
+    groups = [(k, n) for k, n in root.children.items() if n.role == "row"]
+    header: list[str] = []
+    values: list[str] = []
+    if not any(isinstance(section.get(k), Mapping) for k, _ in groups):
+        return []
+    for key, node in groups:
+        row = section.get(key)
+        row = row if isinstance(row, Mapping) else {}
+        cols = _row_columns(node, [row])
+        for col in cols:
+            header.append(f"{node.title} · {_column_label(node, col)}")
+            values.append(_cell(row.get(col)))
+    return _md_table(header, [values])
+
+
+def _markdown(fmt: Format, document: Mapping[str, Any]) -> str:
+    """The whole report as Markdown."""
+    out = [f"<!-- {META_MARK} {json.dumps(_json_safe(_meta(document)), ensure_ascii=False)} -->",
+           "", f"# {_md_escape(_title(document))}", ""]
+    if isinstance(document.get("published_on"), str):
+        out.extend([f"发布日期：{document['published_on']}", ""])
+    preamble = document.get("x_preamble")
+    if isinstance(preamble, str) and preamble:
+        out.extend(_md_prose(preamble.split("\n")))
+    root = layout(fmt)
+    for key in _SECTIONS:
+        section = document.get(key)
+        if not isinstance(section, Mapping):
+            continue
+        title = section.get("title") or root.children[key].title
+        out.extend([f"## {_md_escape(str(title))}", ""])
+        out.extend(_md_prose(_paragraphs(section)))
+        if key == "proactive":
+            out.extend(_md_proactive(fmt, section))
+        elif key == "applications":
+            out.extend(_md_applications(fmt, section))
+        elif key == "appeals":
+            out.extend(_md_appeals(fmt, section))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------- HTML
+
+
+def _td(text: str, *, rowspan: int = 1, colspan: int = 1, header: bool = False) -> str:
+    """A table cell with its spans."""
+    tag = "th" if header else "td"
+    attrs = ""
+    if rowspan > 1:
+        attrs += f' rowspan="{rowspan}"'
+    if colspan > 1:
+        attrs += f' colspan="{colspan}"'
+    return f"<{tag}{attrs}>{html.escape(text)}</{tag}>"
+
+
+def _html_proactive(fmt: Format, section: Mapping[str, Any]) -> list[str]:
+    """Table 二 as one HTML table with a caption row per item."""
+    root = layout(fmt).children["proactive"]
+    tables: list[tuple[Node, list[tuple[Node, Mapping[str, Any]]], list[str]]] = []
+    for key, table in root.children.items():
+        value = section.get(key)
+        if table.role != "table" or not isinstance(value, Mapping):
+            continue
+        rows = [(rn, value[rk]) for rk, rn in table.children.items()
+                if isinstance(value.get(rk), Mapping)]
+        if rows:
+            tables.append((table, rows, _row_columns(rows[0][0], [r for _, r in rows])))
+    if not tables:
+        return []
+    width = max(len(cols) for _, _, cols in tables)
+    out = ['<table border="1">']
+    for table, rows, cols in tables:
+        out.append("<tr>" + _td(table.title, colspan=width + 1, header=True) + "</tr>")
+        first = rows[0][0]
+        spans = _spread(len(cols), width)
+        out.append("<tr>" + _td("信息内容", header=True) + "".join(
+            _td(_column_label(first, c), colspan=s, header=True)
+            for c, s in zip(cols, spans, strict=True)) + "</tr>")
+        for node, row in rows:
+            out.append("<tr>" + _td(node.title) + "".join(
+                _td(_cell(row.get(c)), colspan=s) for c, s in zip(cols, spans, strict=True))
+                + "</tr>")
+    out.append("</table>")
+    return out
+
+
+def _spread(n: int, width: int) -> list[int]:
+    """Column spans that stretch ``n`` columns over ``width`` (the last one
+    takes the rest, as the official layout does)."""
+    if n == 0:
+        return []
+    return [1] * (n - 1) + [width - n + 1]
+
+
+def _html_applications(fmt: Format, section: Mapping[str, Any]) -> list[str]:
+    """Table 三 with the merged header and label cells of the official layout."""
+    root = layout(fmt).children["applications"]
+    sample = root.children["new_received"]
+    rows = list(_application_rows(fmt, section))
+    if not rows:
+        return []
+    cols = _row_columns(sample, [r for _, r, _ in rows])
+    legal_cols = [c for c in cols if c not in {"natural_person", "total"}
+                  and not (c.startswith("x_") and c != _LEGAL)]
+    extra = [c for c in cols if c.startswith("x_") and c != _LEGAL]
+    out = ['<table border="1">']
+    out.append("<tr>" + _td(_NOTE, rowspan=3, colspan=3, header=True)
+               + _td(_APPLICANTS, colspan=len(cols), header=True) + "</tr>")
+    second = _td(_column_label(sample, "natural_person"), rowspan=2, header=True)
+    second += _td("法人或其他组织", colspan=len(legal_cols), header=True)
+    second += _td(_column_label(sample, "total"), rowspan=2, header=True)
+    second += "".join(_td(c, rowspan=2, header=True) for c in extra)
+    out.append("<tr>" + second + "</tr>")
+    out.append("<tr>" + "".join(
+        _td("小计" if c == _LEGAL else _column_label(sample, c), header=True) for c in legal_cols)
+        + "</tr>")
+    order = ["natural_person", *legal_cols, "total", *extra]
+    # rowspans of the merged label cells
+    results_span = sum(1 for labels, _, _ in rows if len(labels) > 1)
+    group_spans: dict[str, int] = {}
+    for labels, _, _ in rows:
+        if len(labels) == 3:
+            group_spans[labels[1]] = group_spans.get(labels[1], 0) + 1
+    printed: set[str] = set()
+    for labels, row, _kind in rows:
+        cells = ""
+        if len(labels) == 1:
+            cells += _td(labels[0], colspan=3)
+        else:
+            if labels[0] not in printed:
+                cells += _td(labels[0], rowspan=results_span)
+                printed.add(labels[0])
+            if len(labels) == 2:
+                cells += _td(labels[1], colspan=2)
+            else:
+                if labels[1] not in printed:
+                    cells += _td(labels[1], rowspan=group_spans[labels[1]])
+                    printed.add(labels[1])
+                cells += _td(labels[2])
+        cells += "".join(_td(_cell(row.get(c))) for c in order)
+        out.append("<tr>" + cells + "</tr>")
+    out.append("</table>")
+    return out
+
+
+def _html_appeals(fmt: Format, section: Mapping[str, Any]) -> list[str]:
+    """Table 四 with its three header rows."""
+    root = layout(fmt).children["appeals"]
+    groups = [(k, n) for k, n in root.children.items() if n.role == "row"]
+    if not any(isinstance(section.get(k), Mapping) for k, _ in groups):
+        return []
+    per = {k: _row_columns(n, [_mapping(section.get(k))]) for k, n in groups}
+    review_key, review = groups[0]
+    litigation = groups[1:]
+    lit_width = sum(len(per[k]) for k, _ in litigation)
+    parent = litigation[0][1].title.split("·")[0].strip()
+    out = ['<table border="1">']
+    out.append("<tr>" + _td(review.title, colspan=len(per[review_key]), header=True)
+               + _td(parent, colspan=lit_width, header=True) + "</tr>")
+    second = "".join(_td(_column_label(review, c), rowspan=2, header=True)
+                     for c in per[review_key])
+    second += "".join(_td(n.title.split("·")[-1].strip(), colspan=len(per[k]), header=True)
+                      for k, n in litigation)
+    out.append("<tr>" + second + "</tr>")
+    out.append("<tr>" + "".join(_td(_column_label(n, c), header=True)
+                                for k, n in litigation for c in per[k]) + "</tr>")
+    values = ""
+    for key, _ in groups:
+        row = section.get(key)
+        row = row if isinstance(row, Mapping) else {}
+        values += "".join(_td(_cell(row.get(c))) for c in per[key])
+    out.append("<tr>" + values + "</tr>")
+    out.append("</table>")
+    return out
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """A mapping, or an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _html(fmt: Format, document: Mapping[str, Any]) -> str:
+    """The whole report as an HTML page."""
+    title = _title(document)
+    meta = html.escape(json.dumps(_json_safe(_meta(document)), ensure_ascii=False), quote=True)
+    out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
+           f'<meta name="{META_MARK}" content="{meta}">', f"<title>{html.escape(title)}</title>",
+           "</head>", "<body>", f"<h1>{html.escape(title)}</h1>"]
+    if isinstance(document.get("published_on"), str):
+        out.append(f"<p>发布日期：{html.escape(document['published_on'])}</p>")
+    preamble = document.get("x_preamble")
+    if isinstance(preamble, str) and preamble:
+        out.extend(f"<p>{html.escape(p)}</p>" for p in preamble.split("\n"))
+    root = layout(fmt)
+    for key in _SECTIONS:
+        section = document.get(key)
+        if not isinstance(section, Mapping):
+            continue
+        heading = section.get("title") or root.children[key].title
+        out.append(f"<h2>{html.escape(str(heading))}</h2>")
+        out.extend(f"<p>{html.escape(p)}</p>" for p in _paragraphs(section))
+        if key == "proactive":
+            out.extend(_html_proactive(fmt, section))
+        elif key == "applications":
+            out.extend(_html_applications(fmt, section))
+        elif key == "appeals":
+            out.extend(_html_appeals(fmt, section))
+    out.extend(["</body>", "</html>"])
+    return "\n".join(out) + "\n"
+
+
+def _json_safe(value: Any) -> Any:
+    """A value for the note (Decimal as text)."""
+    if isinstance(value, Mapping):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def render(document: Mapping[str, Any], fmt: Literal["md", "html"]) -> str:
+    """The report as Markdown (``"md"``) or HTML (``"html"``) text."""
+    if fmt not in ("md", "html"):
+        raise ValueError(f"unknown output format {fmt!r} (expected 'md' or 'html')")
+    report_format = _format(document)
+    if fmt == "md":
+        return _markdown(report_format, document)
+    return _html(report_format, document)
