@@ -388,3 +388,7 @@ class RuleFile:
     pack: Pack | None
     consts: tuple[Const, ...]
     rules: tuple[Rule, ...]
+    #: (line, text) of every comment, for the formatter (not part of the tree)
+    comments: tuple[tuple[int, str], ...] = field(default=(), compare=False, repr=False)
+    #: the order items were written in: ("pack"|"const"|"rule", index)
+    order: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)

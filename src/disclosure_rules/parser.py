@@ -438,8 +438,10 @@ def parse_rules(text: str, file: str = "<string>") -> ast.RuleFile:
     pack: ast.Pack | None = None
     consts: list[ast.Const] = []
     rules: list[ast.Rule] = []
+    order: list[tuple[str, int]] = []
     for item in items:
         if isinstance(item, ast.Pack):
+            order.append(("pack", 0))
             if pack is not None:
                 raise RuleSyntaxError(
                     "一个文件只能有一个 pack 声明 (one pack declaration per file)", file=file,
@@ -447,10 +449,37 @@ def parse_rules(text: str, file: str = "<string>") -> ast.RuleFile:
                     context=caret_context(text, item.span.line, item.span.column))
             pack = item
         elif isinstance(item, ast.Const):
+            order.append(("const", len(consts)))
             consts.append(item)
         else:
+            order.append(("rule", len(rules)))
             rules.append(item)
-    return ast.RuleFile(file=file, pack=pack, consts=tuple(consts), rules=tuple(rules))
+    return ast.RuleFile(file=file, pack=pack, consts=tuple(consts), rules=tuple(rules),
+                        comments=comments_of(text), order=tuple(order))
+
+
+def comments_of(text: str) -> tuple[tuple[int, str], ...]:
+    """Every ``# …`` comment with its line (strings are skipped: a ``#``
+    inside quotes is text)."""
+    found: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        in_string = False
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if in_string:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                found.append((number, line[i:].rstrip()))
+                break
+            i += 1
+    return tuple(found)
 
 
 def parse_expression(text: str) -> ast.Expr:

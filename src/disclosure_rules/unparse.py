@@ -125,20 +125,59 @@ def _pair(pair: ast.TextPair) -> str:
     return quote(pair.zh) + (f" / {quote(pair.en)}" if pair.en is not None else "")
 
 
-def _stmt(stmt: ast.Stmt, indent: str) -> list[str]:
+class _Comments:
+    """Comments waiting to be written, by line: each goes out before the
+    first item that starts after it (or at the end of its block)."""
+
+    def __init__(self, comments: tuple[tuple[int, str], ...]) -> None:
+        self.pending = list(comments)
+
+    def before(self, line: int, indent: str) -> list[str]:
+        """Comments on lines before ``line`` (0: none)."""
+        if not line:
+            return []
+        out = [indent + text for at, text in self.pending if at < line]
+        self.pending = [(at, text) for at, text in self.pending if at >= line]
+        return out
+
+    def until(self, line: int, indent: str) -> list[str]:
+        """Comments up to and including ``line`` (the end of a block)."""
+        if not line:
+            return []
+        out = [indent + text for at, text in self.pending if at <= line]
+        self.pending = [(at, text) for at, text in self.pending if at > line]
+        return out
+
+
+_NONE = _Comments(())
+
+
+def _stmt(stmt: ast.Stmt, indent: str, comments: _Comments = _NONE) -> list[str]:
     inner = indent + "  "
+    lead = comments.before(stmt.span.line, indent)
+    return lead + _stmt_body(stmt, indent, inner, comments)
+
+
+def _block(stmts: tuple[ast.Stmt, ...], indent: str, end_line: int,
+           comments: _Comments) -> list[str]:
+    lines: list[str] = []
+    for s in stmts:
+        lines.extend(_stmt(s, indent, comments))
+    lines.extend(comments.until(end_line, indent))
+    return lines
+
+
+def _stmt_body(stmt: ast.Stmt, indent: str, inner: str, comments: _Comments) -> list[str]:
     if isinstance(stmt, ast.Let):
         return [f"{indent}let {stmt.name} = {format_expr(stmt.value)}"]
     if isinstance(stmt, ast.For):
         where = f" where {format_expr(stmt.where)}" if stmt.where is not None else ""
         lines = [f"{indent}for {stmt.var} in {format_expr(stmt.iterable)}{where} {{"]
-        for s in stmt.body:
-            lines.extend(_stmt(s, inner))
+        lines.extend(_block(stmt.body, inner, stmt.span.end_line, comments))
         return [*lines, f"{indent}}}"]
     if isinstance(stmt, ast.When):
         lines = [f"{indent}when {format_expr(stmt.cond)} {{"]
-        for s in stmt.body:
-            lines.extend(_stmt(s, inner))
+        lines.extend(_block(stmt.body, inner, stmt.span.end_line, comments))
         return [*lines, f"{indent}}}"]
     if isinstance(stmt, ast.Assert):
         lines = [f"{indent}assert {format_expr(stmt.cond)}"]
@@ -172,9 +211,9 @@ def _years(years: tuple[int | None, int | None]) -> str:
     return f"..{high}"
 
 
-def format_rule(rule: ast.Rule) -> str:
+def format_rule(rule: ast.Rule, comments: _Comments = _NONE) -> str:
     """Canonical text of one rule."""
-    lines = [f"rule {rule.rule_id} {{"]
+    lines = [*comments.before(rule.span.line, ""), f"rule {rule.rule_id} {{"]
     if rule.title is not None:
         lines.append(f"  title {_pair(rule.title)}")
     if rule.severity is not None:
@@ -187,21 +226,40 @@ def format_rule(rule: ast.Rule) -> str:
         lines.append(f"  years {_years(rule.years)}")
     if rule.description is not None:
         lines.append(f"  description {_pair(rule.description)}")
-    for stmt in rule.body:
-        lines.extend(_stmt(stmt, "  "))
+    lines.extend(_block(rule.body, "  ", rule.span.end_line, comments))
     lines.append("}")
     return "\n".join(lines)
 
 
 def format_file(rule_file: ast.RuleFile) -> str:
-    """Canonical text of a whole rule file: pack, constants, rules."""
-    blocks: list[str] = []
-    if rule_file.pack is not None:
-        pack = rule_file.pack
-        title = f" {_pair(pack.title)}" if pack.title is not None else ""
-        blocks.append(f"pack {quote(pack.name)} version {quote(pack.version)}{title}")
-    if rule_file.consts:
-        blocks.append("\n".join(f"let {c.name} = {format_expr(c.value)}"
-                                for c in rule_file.consts))
-    blocks.extend(format_rule(rule) for rule in rule_file.rules)
-    return "\n\n".join(blocks) + "\n"
+    """Canonical text of a whole rule file, comments kept: the pack,
+    constants and rules in the order they were written."""
+    comments = _Comments(rule_file.comments)
+    order = rule_file.order or (
+        ([("pack", 0)] if rule_file.pack is not None else [])
+        + [("const", i) for i in range(len(rule_file.consts))]
+        + [("rule", i) for i in range(len(rule_file.rules))])
+    blocks: list[list[str]] = []
+    previous_kind = ""
+    for kind, index in order:
+        if kind == "pack" and rule_file.pack is not None:
+            pack = rule_file.pack
+            title = f" {_pair(pack.title)}" if pack.title is not None else ""
+            lines = comments.before(pack.span.line, "")
+            blocks.append([*lines,
+                           f"pack {quote(pack.name)} version {quote(pack.version)}{title}"])
+        elif kind == "const":
+            const = rule_file.consts[index]
+            lines = comments.before(const.span.line, "")
+            text = f"let {const.name} = {format_expr(const.value)}"
+            if previous_kind == "const" and not lines:
+                blocks[-1].append(text)  # consecutive constants stay together
+            else:
+                blocks.append([*lines, text])
+        elif kind == "rule":
+            blocks.append(format_rule(rule_file.rules[index], comments).split("\n"))
+        previous_kind = kind
+    tail = [text for _, text in comments.pending]
+    if tail:
+        blocks.append(tail)
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
