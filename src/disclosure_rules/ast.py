@@ -112,7 +112,8 @@ class Member:
 
     base: Expr
     key: str
-    quoted: bool = False
+    #: how the key was written (presentation only: not part of equality)
+    quoted: bool = field(default=False, compare=False)
     span: Span = _span()
 
 

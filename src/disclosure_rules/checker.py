@@ -446,6 +446,11 @@ class Checker:
                 guard = None
                 if isinstance(item, _Guarded):
                     guard, item = item.guard, item.value
+                if isinstance(item, _Present):
+                    node = item.node
+                    items.append(ir.Item(ir.K(True), node.ref() if node.optional else None))
+                    types.add("bool")
+                    continue
                 converted = self.to_ir(item, span)
                 present = item.ref() if isinstance(item, SNode) and item.optional else None
                 items.append(ir.Item(converted.expr, present, guard))
@@ -710,7 +715,8 @@ class Checker:
             except ValueError as exc:
                 raise _Fail(arg_span, "pattern", f"无效的正则表达式：{exc}",
                             f"invalid pattern: {exc}") from None
-        return Dyn(ir.CallI(func, tuple(c.expr for c in converted), format_expr(e)), chosen.returns)
+        return Dyn(ir.CallI(func, tuple(c.expr for c in converted), format_expr(e),
+                            overload=FUNCTIONS[func].index(chosen)), chosen.returns)
 
     def static_call(self, e: ast.Call, scope: _Scope) -> Static:
         func = e.func
@@ -813,9 +819,13 @@ class Checker:
         element, result = AGGREGATES[func]
         if isinstance(value, SKeySet):
             value = SList(tuple(SKey(k) for k in value.keys))
-        if func == "count" and isinstance(value, SList) and \
-                not any(isinstance(i, (SNode, _Guarded)) and _optional(i) for i in value.items):
-            return SConst(len(value.items))
+        if func == "count" and isinstance(value, SList):
+            if not any(_optional(i) for i in value.items):
+                return SConst(len(value.items))
+            # Count what the report has: rows and cells may be optional.
+            value = SList(tuple(_Guarded(SConst(True), i.guard) if isinstance(i, _Guarded)
+                                else _Present(i) if isinstance(i, SNode) else i
+                                for i in value.items))
         converted = self.to_ir(value, span)
         if not converted.type.startswith("list"):
             raise _Fail(span, "type", f"{func}() 的参数须是列表，这里是{_tzh(converted.type)}",
@@ -1035,9 +1045,9 @@ class Checker:
                             "'within' goes with an == comparison")
         zh = en = None
         if stmt.message is not None:
-            zh = self.template(stmt.message.zh, stmt.message.span, scope)
+            zh = self.template(stmt.message.zh, stmt.message.span, scope, "zh")
             if stmt.message.en is not None:
-                en = self.template(stmt.message.en, stmt.message.span, scope)
+                en = self.template(stmt.message.en, stmt.message.span, scope, "en")
         elif isinstance(stmt, ast.ReportStmt):
             raise _Fail(stmt.span, "type", "report 须有 message", "'report' needs a message")
         if stmt.severity is not None and stmt.severity not in SEVERITIES:
@@ -1046,7 +1056,7 @@ class Checker:
                         f"unknown severity '{stmt.severity}': use error, warning or info")
         return ir.AssertI(cond, at_ref, within, zh, en, scope.presence, stmt.severity, stmt.span)
 
-    def template(self, text: str, span: ast.Span, scope: _Scope) -> ir.Template:
+    def template(self, text: str, span: ast.Span, scope: _Scope, lang: str) -> ir.Template:
         try:
             pieces = split_template(text)
         except ValueError as exc:
@@ -1057,19 +1067,19 @@ class Checker:
             if isinstance(piece, str):
                 parts.append(piece)
             else:
-                parts.append(self.message_value(self.expr(piece, scope), span))
+                parts.append(self.message_value(self.expr(piece, scope), span, lang))
         return ir.Template(tuple(parts))
 
-    def message_value(self, value: Static, span: ast.Span) -> str | ir.Expr:
+    def message_value(self, value: Static, span: ast.Span, lang: str) -> str | ir.Expr:
         if isinstance(value, SKey):
-            return key_display(value.name)
+            return key_display(value.name) if lang == "zh" else value.name
         if isinstance(value, SVar) and any(n is not None and n.kind == "object"
                                            for n in value.nodes):
             return ir.RelInfo(value.path(), "label_path")
         if isinstance(value, SNode) and (value.node is None or value.node.kind == "object"):
             return label_path(self.fmt, value.parts)
         if isinstance(value, SConst):
-            return _show_const(value.value)
+            return _show_const(value.value, lang)
         return self.to_ir(value, span).expr
 
 
@@ -1122,15 +1132,22 @@ class _Guarded:
     guard: ir.Expr
 
 
+@dataclass(frozen=True, slots=True)
+class _Present:
+    """A path counted only where the report has it (count() of rows)."""
+
+    node: SNode
+
+
 def _optional(item: Any) -> bool:
     if isinstance(item, _Guarded):
         return True
     return isinstance(item, SNode) and item.optional
 
 
-def _show_const(value: Any) -> str:
+def _show_const(value: Any, lang: str) -> str:
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return ("是" if value else "否") if lang == "zh" else ("true" if value else "false")
     if isinstance(value, Decimal):
         return f"{value:f}"
     return str(value)

@@ -812,8 +812,8 @@ def value_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
             and not isinstance(expr.right.value, bool):
         return _constant_test(expr.op, expr.right.value)
     if isinstance(expr, ir.CallI) and len(expr.args) == 1 and _item(expr.args[0], slot):
-        builtin = next((b for b in FUNCTIONS.get(expr.func, ()) if len(b.params) == 1), None)
-        return builtin.impl if builtin is not None else None
+        registered = FUNCTIONS.get(expr.func, [])
+        return registered[expr.overload].impl if expr.overload < len(registered) else None
     if isinstance(expr, ir.NotI):
         inner = value_predicate(expr.operand, slot)
         return (lambda v: not inner(v)) if inner is not None else None
@@ -918,7 +918,7 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
 
         return detected
     args = tuple(compile_expr(a, traced) for a in expr.args)
-    impl = next(b for b in FUNCTIONS[expr.func] if len(b.params) == len(args)).impl
+    impl = FUNCTIONS[expr.func][expr.overload].impl
     if expr.func in _MEMOISED and len(args) == 2:
         # Several rules match the same pattern on the same prose: once per
         # report is enough.

@@ -302,6 +302,8 @@ class CallI:
     args: tuple[Expr, ...]
     src: str = field(default="", compare=False)
     nid: int = _meta()
+    #: which registration of ``func`` the checker chose (overloads by type)
+    overload: int = 0
 
 
 Expr = K | Read | Rel | RelTest | RelInfo | Var | Exists | Blank | Arith | Neg | Cmp | InI | Logic \

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from . import ast
 
-__all__ = ["format_expr", "format_file", "format_rule", "quote"]
+__all__ = ["KEYWORDS", "format_expr", "format_file", "format_rule", "quote"]
 
 # Binding strength of each node kind: higher binds tighter.
 _PREC = {
@@ -43,11 +43,11 @@ def quote(text: str) -> str:
 
 
 def _name_ok(name: str) -> bool:
-    return (bool(name) and not name[0].isdigit() and name not in _KEYWORDS
+    return (bool(name) and not name[0].isdigit() and name not in KEYWORDS
             and all(ch.isalnum() or ch == "_" for ch in name))
 
 
-_KEYWORDS = frozenset({
+KEYWORDS = frozenset({
     "pack", "version", "let", "rule", "title", "severity", "cite", "formats", "years",
     "description", "for", "in", "where", "when", "assert", "report", "at", "within",
     "message", "if", "then", "else", "or", "and", "not", "true", "false",

@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import ImportReportError
 from ..findings import Finding, json_value
 from ..formats import format_for_year
+from ..pointer import to_pointer
 from ..layout import Format, layout
 from ..render import META_MARK
 from . import notes
@@ -515,5 +516,21 @@ def _build(read: _Input, kind: str, label: str) -> Imported:
         "sections": {k: dict(h.origin) for k, h in sections.headings.items()},
         "cells": cells,
     }
+    _record_units(document, fmt, cells)
     findings.sort(key=lambda f: f.sort_key)
     return Imported(document, tuple(findings), kind, label)
+
+
+def _record_units(document: dict[str, Any], fmt: Format, cells: dict[str, dict[str, Any]]) -> None:
+    """A unit printed in a money cell ("251000元") is kept in the row's
+    ``x_unit``: the rules judge a stated unit differently from a bare number."""
+    for path, node in layout(fmt).walk():
+        if node.kind != "money":
+            continue
+        printed = str(cells.get(to_pointer(path), {}).get("text", ""))
+        unit = next((u for u in ("万元", "元") if printed.rstrip().endswith(u)), "")
+        row = document
+        for key in path[:-1]:
+            row = row.get(key) if isinstance(row, dict) else None  # type: ignore[assignment]
+        if unit and isinstance(row, dict) and path[-1] in row:
+            row["x_unit"] = unit

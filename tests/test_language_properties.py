@@ -1,0 +1,215 @@
+"""Properties of the rules language, proved with hypothesis.
+
+* Any text given to the parser returns rules or raises a syntax error whose
+  line and column point into the text.
+* parse → format → parse is the identity on generated rule ASTs, and the
+  formatter is idempotent.
+* Rule order and the key order of a document do not change the findings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from disclosure_rules import ast, check, load_report
+from disclosure_rules.errors import DisclosureRulesError, RuleCompileError, RuleSyntaxError
+from disclosure_rules.parser import parse_rules
+from disclosure_rules.rulesets import load_rules, rules_from_text
+from disclosure_rules.unparse import KEYWORDS, format_file
+from reportgen import random_report
+from strategies import reports
+
+# ------------------------------------------------------------------ any text
+
+
+def _position_ok(text: str, error: RuleSyntaxError) -> bool:
+    lines = text.lstrip("\ufeff").splitlines() or [""]
+    if not 1 <= error.line <= max(len(lines), 1):
+        return False
+    return 1 <= error.column <= len(lines[error.line - 1]) + 1
+
+
+RULE_WORDS = st.sampled_from([
+    "rule", "APP-X", "{", "}", "title", '"t"', "severity", "error", "assert", "for", "c",
+    "in", "表三", ".", "本年新收", "[", "]", "==", "+", "(", ")", "when", "let", "=", "1",
+    "2.5", "at", "message", "/", "sum", ",", "not", "and", "or", "if", "then", "else", "\n",
+    " ", "#", "*", "pack", "version", "years", "..", "2021", "formats", "report", "where",
+])
+
+
+@given(st.text(max_size=200))
+def test_any_text_parses_or_points_at_the_problem(text: str) -> None:
+    try:
+        parse_rules(text, "fuzz.rules")
+    except RuleSyntaxError as error:
+        assert _position_ok(text, error), (text, error.line, error.column)
+
+
+@given(st.lists(RULE_WORDS, max_size=40).map(" ".join))
+def test_rule_like_text_parses_or_points_at_the_problem(text: str) -> None:
+    try:
+        rules_from_text(text, "fuzz.rules")
+    except RuleSyntaxError as error:
+        assert _position_ok(text, error), (text, error.line, error.column)
+    except RuleCompileError as error:
+        for problem in error.problems:
+            assert problem.line >= 1 and problem.column >= 1
+    # nothing else may escape: any other exception fails the test
+
+
+# ------------------------------------------------------------------ round trip
+
+NAMES = st.sampled_from(["c", "r", "x", "申请人", "表三", "总计", "本年新收", "year", "n_1",
+                         "previous", "report_format", "结果"]).filter(lambda n: n not in KEYWORDS)
+KEYS = st.sampled_from(["total", "自然人", "本年新收", "x_local", "一、本年新收政府信息公开申请数量",
+                        "（一）予以公开", "title"])
+TEXT = st.text(alphabet=st.sampled_from(list("ab中文“”\"\\{}#/ \n\t")), max_size=12)
+
+
+def _exprs() -> st.SearchStrategy[Any]:
+    leaves = st.one_of(
+        st.integers(0, 10**6).map(ast.Num),
+        st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False,
+                    allow_infinity=False).map(lambda d: ast.Num(Decimal(f"{d:.2f}"))),
+        TEXT.map(ast.Str),
+        st.booleans().map(ast.Bool),
+        NAMES.map(ast.Name),
+    )
+
+    def extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        binary = st.sampled_from([ast.Add, ast.Sub, ast.Mul, ast.Div, ast.And, ast.Or])
+        return st.one_of(
+            st.builds(lambda b, k, q: ast.Member(b, k, q), children, KEYS, st.booleans()),
+            st.builds(ast.Wildcard, children),
+            st.builds(ast.Index, children, children),
+            st.builds(lambda f, a: ast.Call(f, tuple(a)), st.sampled_from(["sum", "exists", "f"]),
+                      st.lists(children, max_size=3)),
+            st.builds(lambda f, b, v, i, w: ast.Generator(f, b, v, i, w),
+                      st.sampled_from(["sum", "count", "all"]), children, NAMES, children,
+                      st.none() | children),
+            st.builds(ast.Neg, children),
+            st.builds(ast.Not, children),
+            st.builds(lambda op, a, b: op(a, b), binary, children, children),
+            st.builds(lambda op, a, b: ast.Compare(op, a, b),
+                      st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), children, children),
+            st.builds(lambda a, b, n: ast.In(a, b, n), children, children, st.booleans()),
+            st.builds(ast.If, children, children, children),
+            st.lists(children, max_size=3).map(lambda xs: ast.ListLit(tuple(xs))),
+            st.lists(NAMES.map(ast.Name), max_size=3).map(lambda xs: ast.SetLit(tuple(xs))),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=12)
+
+
+EXPRS = _exprs()
+PAIRS = st.builds(ast.TextPair, TEXT, st.none() | TEXT)
+
+
+def _stmts() -> st.SearchStrategy[Any]:
+    leaf = st.one_of(
+        st.builds(ast.Assert, EXPRS, st.none() | EXPRS, st.none() | EXPRS, st.none() | PAIRS,
+                  st.none() | st.sampled_from(["error", "warning", "info"])),
+        st.builds(ast.ReportStmt, st.none() | EXPRS, PAIRS,
+                  st.none() | st.sampled_from(["error", "info"])),
+        st.builds(ast.Let, NAMES, EXPRS),
+    )
+
+    def extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        body = st.lists(children, max_size=3).map(tuple)
+        return st.one_of(
+            st.builds(ast.For, NAMES, EXPRS, st.none() | EXPRS, body),
+            st.builds(ast.When, EXPRS, body),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=6)
+
+
+YEARS = st.one_of(
+    st.none(),
+    st.tuples(st.integers(2019, 2030), st.integers(2019, 2030)).map(lambda t: (min(t), max(t))),
+    st.integers(2019, 2030).map(lambda y: (y, None)),
+    st.integers(2019, 2030).map(lambda y: (None, y)),
+)
+RULES = st.builds(
+    lambda i, title, sev, cite, formats, years, desc, body: ast.Rule(
+        f"R-{i}", title, sev, cite, tuple(formats), years, desc, tuple(body)),
+    st.integers(0, 999), st.none() | PAIRS, st.none() | st.sampled_from(["error", "warning"]),
+    st.none() | TEXT, st.lists(st.sampled_from(["2019", "2021"]), max_size=2, unique=True),
+    YEARS, st.none() | PAIRS, st.lists(_stmts(), max_size=3),
+)
+FILES = st.builds(
+    lambda pack, consts, rules: ast.RuleFile(
+        "gen.rules", pack, tuple(consts), tuple({r.rule_id: r for r in rules}.values())),
+    st.none() | st.builds(ast.Pack, TEXT, TEXT, st.none() | PAIRS),
+    st.lists(st.builds(ast.Const, NAMES, EXPRS), max_size=3),
+    st.lists(RULES, max_size=3),
+)
+
+
+@settings(max_examples=150)
+@given(FILES)
+def test_format_then_parse_is_the_identity(tree: ast.RuleFile) -> None:
+    text = format_file(tree)
+    again = parse_rules(text, "gen.rules")
+    assert (again.pack, again.consts, again.rules) == (tree.pack, tree.consts, tree.rules), text
+    assert format_file(again) == text  # idempotent
+
+
+# ------------------------------------------------------------------ order
+
+
+def _shuffled(value: Any, rng: random.Random) -> Any:
+    if isinstance(value, dict):
+        items = list(value.items())
+        rng.shuffle(items)
+        return {k: _shuffled(v, rng) for k, v in items}
+    return value
+
+
+@settings(max_examples=30)
+@given(reports(), st.integers(0, 10**6), st.integers(0, 10**6))
+def test_rule_order_and_key_order_do_not_change_findings(report: dict[str, Any], seed: int,
+                                                         cell: int) -> None:
+    rng = random.Random(seed)
+    # break something so there is something to find
+    paths = [("applications", "new_received", "natural_person"),
+             ("applications", "results", "total", "total"),
+             ("appeals", "review", "upheld")]
+    target = paths[cell % len(paths)]
+    node = report
+    for key in target[:-1]:
+        node = node[key]
+    node[target[-1]] = (node[target[-1]] or 0) + 1 + cell % 3
+    official = load_rules()
+    reference = check(load_report(report), official).to_dict()
+    files = sorted(official_files())
+    rng.shuffle(files)
+    reordered = load_rules(*files)
+    shuffled = check(load_report(_shuffled(report, rng)), reordered).to_dict()
+    for result in (reference, shuffled):
+        result.pop("pack")
+    assert json.dumps(reference, sort_keys=True, default=str) == json.dumps(
+        shuffled, sort_keys=True, default=str)
+
+
+def official_files() -> list[str]:
+    from disclosure_rules.rulesets import official_rules_path
+
+    return [str(p) for p in official_rules_path().glob("*.rules")]
+
+
+def test_random_reports_never_raise_anything_unexpected() -> None:
+    rng = random.Random(5)
+    rules = load_rules()
+    for _ in range(20):
+        report = random_report(rng)
+        try:
+            check(report, rules)
+        except DisclosureRulesError:  # pragma: no cover - would be a bug here
+            raise
