@@ -54,10 +54,13 @@ PROACTIVE = {
         "art20_8": {"fees": ("amount",)},
     },
 }
-RECEIVED = re.compile(r"(?:共收到|收到|新收|受理)(?:[^。；，,]{0,20}?申请(\d+)件|(\d+)件[^。；，,]{0,6}?申请)")
+RECEIVED = re.compile(
+                      r"(?:共收到|收到|新收|受理)(?:[^。；，,]{0,20}?申请(\d+)件|(\d+)件[^。；，,]{0,6}?申请)")
 NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理)[^。；]{0,12}?(?:政府信息公开)?申请")
-FORWARD = re.compile(r"结转(?:到|至)?下(?:一)?年度[^。；，,]{0,8}?(\d+)件|(\d+)件(?:申请)?结转(?:到|至)?下(?:一)?年度")
-OVER = re.compile(r"上(?:一)?年度?结转[^。；，,]{0,6}?(\d+)件|结转上(?:一)?年度?[^。；，,]{0,6}?(\d+)件")
+FORWARD = re.compile(
+                     r"结转(?:到|至)?下(?:一)?年度[^。；，,]{0,8}?(\d+)件|(\d+)件(?:申请)?结转(?:到|至)?下(?:一)?年度")
+OVER = re.compile(
+                  r"上(?:一)?年度?结转[^。；，,]{0,6}?(\d+)件|结转上(?:一)?年度?[^。；，,]{0,6}?(\d+)件")
 REVIEW = re.compile(r"行政复议[^。；，,]{0,6}?(\d+)件")
 LAWSUIT = re.compile(r"(?:行政)?诉讼[^。；，,]{0,6}?(\d+)件")
 NO_APPEALS = re.compile(r"(?:未|没有)(?:发生|收到|出现)[^。；]{0,8}?(?:行政复议|行政诉讼)")
@@ -238,7 +241,8 @@ def check_handwritten(text: str) -> list[tuple[str, str]]:
         if dt.date.fromisoformat(doc["published_on"]) > deadline:
             out.append(("PUB-DEADLINE", "/published_on"))
     overview = SPACE.sub("", doc["overview"].get("text", ""))
-    if kind == "government" and not all(w in overview for w in ("工作考核", "社会评议", "责任追究")):
+    assessed = ("考核", "评议|测评", "追究|问责")
+    if kind == "government" and not all(re.search(w, overview) for w in assessed):
         out.append(("GOV-ASSESSMENT", "/overview/text"))
     new_total = n(received["total"])
     for match in RECEIVED.finditer(overview):

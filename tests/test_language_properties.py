@@ -16,14 +16,14 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportgen import random_report
+from strategies import reports
 
 from disclosure_rules import ast, check, load_report
 from disclosure_rules.errors import DisclosureRulesError, RuleCompileError, RuleSyntaxError
 from disclosure_rules.parser import parse_rules
 from disclosure_rules.rulesets import load_rules, rules_from_text
 from disclosure_rules.unparse import KEYWORDS, format_file
-from reportgen import random_report
-from strategies import reports
 
 # ------------------------------------------------------------------ any text
 
@@ -67,7 +67,8 @@ def test_rule_like_text_parses_or_points_at_the_problem(text: str) -> None:
 
 NAMES = st.sampled_from(["c", "r", "x", "申请人", "表三", "总计", "本年新收", "year", "n_1",
                          "previous", "report_format", "结果"]).filter(lambda n: n not in KEYWORDS)
-KEYS = st.sampled_from(["total", "自然人", "本年新收", "x_local", "一、本年新收政府信息公开申请数量",
+KEYS = st.sampled_from(["total",
+                        "自然人", "本年新收", "x_local", "一、本年新收政府信息公开申请数量",
                         "（一）予以公开", "title"])
 TEXT = st.text(alphabet=st.sampled_from(list("ab中文“”\"\\{}#/ \n\t")), max_size=12)
 

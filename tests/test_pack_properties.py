@@ -15,11 +15,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportgen import count_cells
+from strategies import reports
 
 from disclosure_rules import Severity, check, load_report, load_rules
 from disclosure_rules.pointer import to_pointer
-from reportgen import count_cells
-from strategies import reports
 
 RULES = load_rules()
 IDENTITIES = {"APP-BALANCE", "APP-RESULTS-SUM", "APP-ROW-TOTAL", "APL-TOTAL", "APP-EXTENSION"}

@@ -11,14 +11,14 @@ import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportgen import to_json
+from strategies import json_values, reports
 
 from disclosure_rules import DocumentError, load_report, validate
 from disclosure_rules.layout import FORMATS, layout, schema_documents
 from disclosure_rules.normalize import label_key, normalize_label
 from disclosure_rules.pointer import MISSING, resolve, split_pointer
 from disclosure_rules.validation import _validators, is_valid
-from reportgen import to_json
-from strategies import json_values, reports
 
 ROOT = Path(__file__).parent.parent
 SEED = ROOT / "examples" / "jiading-hrss-2020.json"
@@ -43,7 +43,7 @@ def test_schemas_are_valid_draft_2020_12_with_a_title_on_every_property() -> Non
     for name, doc in schema_documents().items():
         jsonschema.Draft202012Validator.check_schema(doc)
 
-        def walk(node: Any, where: str) -> None:
+        def walk(node: Any, where: str, name: str = name) -> None:
             if isinstance(node, dict):
                 for key, sub in node.get("properties", {}).items():
                     assert sub.get("title"), f"{name}: {where}/{key} has no title"
@@ -73,7 +73,8 @@ def test_labels_and_aliases_are_unambiguous_within_each_object(fmt: str) -> None
         for key, child in node.children.items():
             for name in (key, child.title, *child.aliases):
                 for form in {normalize_label(name), label_key(name)}:
-                    assert seen.get(form, key) == key, f"{path}: {name!r} means {seen[form]} and {key}"
+                    assert seen.get(form, key) == key, \
+                        f"{path}: {name!r} means {seen[form]} and {key}"
                     seen[form] = key
 
 

@@ -318,7 +318,8 @@ class Checker:
         if name in self.const_values:
             return self.const_values[name]
         if name in self.const_busy:
-            raise _Fail(span, "cycle", f"常量“{name}”循环引用自身", f"constant '{name}' refers to itself")
+            raise _Fail(span, "cycle",
+                        f"常量“{name}”循环引用自身", f"constant '{name}' refers to itself")
         self.const_busy.add(name)
         decl = self.consts[name]
         saved = self.file
@@ -350,7 +351,8 @@ class Checker:
             unique = tuple(dict.fromkeys(children))
             return SVar(base.slot, unique, (*base.rel, keys.pop()), base.fmt, base.previous)
         if not isinstance(base, SNode):
-            raise _Fail(span, "type", f"只能在表格、行或章节上取“.{key}”，这里是{_tzh(_type_of(base))}",
+            raise _Fail(span, "type",
+                        f"只能在表格、行或章节上取“.{key}”，这里是{_tzh(_type_of(base))}",
                         f"'.{key}' needs a table, row or section, got {_type_of(base)}")
         node = base.node
         if node is None:  # beyond the schema, inside an x_ extension
@@ -389,7 +391,8 @@ class Checker:
                 flat.extend(self.children(item, span).items)
             return SList(tuple(flat))
         if not isinstance(base, SNode) or base.node is None or base.node.kind != "object":
-            raise _Fail(span, "type", "“.*”只能用于表格、行或章节", "'.*' needs a table, row or section")
+            raise _Fail(span, "type",
+                        "“.*”只能用于表格、行或章节", "'.*' needs a table, row or section")
         return SList(tuple(
             SNode(base.root, (*base.parts, key), child, base.fmt,
                   optional=base.optional or not child.required)
@@ -573,8 +576,8 @@ class Checker:
 
     def e_Compare(self, e: ast.Compare, scope: _Scope) -> Static:
         left, right = self.expr(e.left, scope), self.expr(e.right, scope)
-        if isinstance(left, SKey) and isinstance(right, (SKey, SConst)) or \
-                isinstance(right, SKey) and isinstance(left, SConst):
+        if (isinstance(left, SKey) and isinstance(right, (SKey, SConst))) or \
+                (isinstance(right, SKey) and isinstance(left, SConst)):
             a = left.name if isinstance(left, SKey) else left.value
             b = right.name if isinstance(right, SKey) else right.value
             if e.op not in ("==", "!="):
@@ -609,7 +612,7 @@ class Checker:
             return SConst((item.value in [i.value for i in collection.items]) != e.negated)
         lhs = self.to_ir(item, e.item.span)
         rhs = self.to_ir(collection, e.collection.span)
-        if not (rhs.type.startswith("list") or rhs.type == "keyset" or rhs.type == "text"):
+        if not (rhs.type.startswith("list") or rhs.type in {"keyset", "text"}):
             raise _Fail(e.collection.span, "type", "“in”的右边须是列表、集合或文本",
                         "the right of 'in' must be a list, a set or a text")
         return Dyn(ir.InI(lhs.expr, rhs.expr, e.negated, format_expr(e)), "bool")
@@ -655,7 +658,8 @@ class Checker:
         then = self.to_ir(self.expr(e.then, scope), e.then.span)
         other = self.to_ir(self.expr(e.otherwise, scope), e.otherwise.span)
         if then.type != other.type and "any" not in (then.type, other.type):
-            raise _Fail(e.span, "type", f"then 与 else 的类型不同（{_tzh(then.type)}、{_tzh(other.type)}）",
+            raise _Fail(e.span, "type",
+                        f"then 与 else 的类型不同（{_tzh(then.type)}、{_tzh(other.type)}）",
                         f"then and else differ in type ({then.type}, {other.type})")
         return Dyn(ir.IfI(test.expr, then.expr, other.expr, format_expr(e)), then.type)
 
@@ -667,7 +671,8 @@ class Checker:
             return self.static_call(e, scope)
         if func in AGGREGATES:
             if len(e.args) != 1:
-                raise _Fail(e.span, "arity", f"{func}() 需要 1 个参数（一个列表），给了 {len(e.args)} 个",
+                raise _Fail(e.span, "arity",
+                            f"{func}() 需要 1 个参数（一个列表），给了 {len(e.args)} 个",
                             f"{func}() takes 1 argument (a list), got {len(e.args)}")
             return self.aggregate(func, self.expr(e.args[0], scope), e.args[0].span, e)
         if func in _CONTEXT_FUNCTIONS:
@@ -705,7 +710,8 @@ class Checker:
             value = values[position]
             arg_span = e.args[position].span
             if not (isinstance(value, SConst) and isinstance(value.value, str)):
-                raise _Fail(arg_span, "type", f"{func}() 的第 {position + 1} 个参数须是文本常量（规则加载时编译）",
+                raise _Fail(arg_span, "type",
+                            f"{func}() 的第 {position + 1} 个参数须是文本常量（规则加载时编译）",
                             f"argument {position + 1} of {func}() must be a constant text")
             if func == "numbers" and NUMBER_SLOT not in value.value:
                 raise _Fail(arg_span, "pattern", f"numbers() 的模式须含数字位置 {NUMBER_SLOT}",
@@ -722,7 +728,8 @@ class Checker:
         func = e.func
         (low, high), _doc = STATIC_FUNCTIONS[func]
         if not low <= len(e.args) <= high:
-            raise _Fail(e.span, "arity", f"{func}() 需要 {low}{'–' + str(high) if high != low else ''} 个参数，"
+            raise _Fail(e.span, "arity",
+                        f"{func}() 需要 {low}{'–' + str(high) if high != low else ''} 个参数，"
                         f"给了 {len(e.args)} 个",
                         f"{func}() takes {low}{'-' + str(high) if high != low else ''} "
                         f"argument(s), got {len(e.args)}")
@@ -734,11 +741,13 @@ class Checker:
             if isinstance(value, SList) and func in ("rows", "cells"):
                 for item in value.items:
                     if not isinstance(item, SNode):
-                        raise _Fail(arg.span, "type", f"{func}() 的参数须是路径", f"{func}() takes paths")
+                        raise _Fail(arg.span, "type",
+                                    f"{func}() 的参数须是路径", f"{func}() takes paths")
                     nodes.append(item)
                 continue
             if not isinstance(value, SNode):
-                raise _Fail(arg.span, "type", f"{func}() 的参数须是报告中的路径（这里是{_tzh(_type_of(value))}）",
+                raise _Fail(arg.span, "type",
+                            f"{func}() 的参数须是报告中的路径（这里是{_tzh(_type_of(value))}）",
                             f"{func}() takes a path into the report, got {_type_of(value)}")
             nodes.append(value)
         first = nodes[0]
@@ -765,7 +774,8 @@ class Checker:
                 raise _Fail(e.span, "type", "blank() 的参数须是单元格", "blank() takes a cell")
             return Dyn(ir.Blank(first.ref(), format_expr(e)), "bool")
         if first.node is None:
-            raise _Fail(e.span, "type", f"{func}() 需要格式中有定义的路径", f"{func}() needs a path of the format")
+            raise _Fail(e.span, "type",
+                        f"{func}() 需要格式中有定义的路径", f"{func}() needs a path of the format")
         if func == "label":
             return SConst(first.node.title)
         if func == "label_path":
@@ -832,7 +842,8 @@ class Checker:
                         f"{func}() takes a list, got {converted.type}")
         elem = converted.type[5:] if converted.type.startswith("list:") else "any"
         if not _fits(elem, element):
-            raise _Fail(span, "type", f"{func}() 需要{_tzh(element)}的列表，这里是{_tzh(converted.type)}",
+            raise _Fail(span, "type",
+                        f"{func}() 需要{_tzh(element)}的列表，这里是{_tzh(converted.type)}",
                         f"{func}() needs a list of {element}, got {converted.type}")
         out_type = result if func != "list" else converted.type
         return Dyn(ir.Agg(func, converted.expr, format_expr(e)), out_type)
@@ -874,7 +885,8 @@ class Checker:
         body = self.to_ir(self.expr(e.body, inner), e.body.span)
         element, result = AGGREGATES[e.func]
         if not _fits(body.type, element):
-            raise _Fail(e.body.span, "type", f"{e.func}() 需要{_tzh(element)}，这里是{_tzh(body.type)}",
+            raise _Fail(e.body.span, "type",
+                        f"{e.func}() 需要{_tzh(element)}，这里是{_tzh(body.type)}",
                         f"{e.func}() needs {element}, got {body.type}")
         out_type = result if e.func != "list" else "list:" + body.type
         return Dyn(ir.Comp(e.func, body.expr, slot, source.expr, where, format_expr(e)), out_type)
@@ -932,7 +944,8 @@ class Checker:
                 return out
             source = self.to_ir(iterable, stmt.iterable.span)
             if not source.type.startswith("list"):
-                raise _Fail(stmt.iterable.span, "type", f"for 须遍历列表，这里是{_tzh(source.type)}",
+                raise _Fail(stmt.iterable.span, "type",
+                            f"for 须遍历列表，这里是{_tzh(source.type)}",
                             f"'for' needs a list, got {source.type}")
             slot = self.new_slot()
             inner = scope.child()
@@ -1108,7 +1121,7 @@ def split_template(text: str) -> tuple[str | ast.Expr, ...]:
             source = text[i + 1 : end]
             try:
                 expr = parse_expression(source)
-            except Exception as exc:  # noqa: BLE001 - any parse problem is the author's
+            except Exception as exc:
                 raise ValueError(f"消息中的“{{{source}}}”无法解析：{exc}|"
                                  f"cannot parse '{{{source}}}' in a message: {exc}") from None
             if literal:
@@ -1203,7 +1216,8 @@ def _children(expr: Any) -> list[Any]:
     return []
 
 
-def check_rule(checker: Checker, rule: ast.Rule, file: str) -> tuple[ir.RuleI | None, list[Problem]]:
+def check_rule(checker: Checker, rule: ast.Rule,
+               file: str) -> tuple[ir.RuleI | None, list[Problem]]:
     """Check one rule for the checker's format; returns the IR (None when
     the rule has problems) and the problems."""
     checker.file = file
@@ -1221,7 +1235,8 @@ def check_rule(checker: Checker, rule: ast.Rule, file: str) -> tuple[ir.RuleI | 
         meta_problem("title", "metadata", f"规则 {rule.rule_id} 缺少中文标题 title",
                      f"rule {rule.rule_id} has no title")
     if rule.severity is None:
-        meta_problem("severity", "severity", f"规则 {rule.rule_id} 缺少 severity（error / warning / info）",
+        meta_problem("severity", "severity",
+                     f"规则 {rule.rule_id} 缺少 severity（error / warning / info）",
                      f"rule {rule.rule_id} has no severity (error / warning / info)")
     elif rule.severity not in SEVERITIES:
         meta_problem("severity", "severity",
@@ -1234,7 +1249,8 @@ def check_rule(checker: Checker, rule: ast.Rule, file: str) -> tuple[ir.RuleI | 
     if rule.years is not None:
         low, high = rule.years
         if low is not None and high is not None and low > high:
-            meta_problem("years", "metadata", f"年度范围 {low}..{high} 为空", f"empty year range {low}..{high}")
+            meta_problem("years", "metadata",
+                         f"年度范围 {low}..{high} 为空", f"empty year range {low}..{high}")
     body = checker.block(rule.body, _Scope(), problems)
     if not problems and not body and not _has_statements(rule.body):
         problems.append(checker.problem(_Fail(rule.span, "metadata",

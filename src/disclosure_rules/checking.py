@@ -8,6 +8,7 @@ from typing import Any
 
 from .engine import evaluate
 from .findings import Finding, Message, Result
+from .formats import analyse_format
 from .loading import Report, load_report
 from .rulesets import RuleSet, load_rules
 from .validation import validate
@@ -63,9 +64,11 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
     fmt = validation.format.effective
     previous_data: Any = None
     previous_reason: Message | None = None
+    previous_format: str | None = None
     if previous is not None:
         previous_report = _as_report(previous)
         previous_data = previous_report.data
+        previous_format = analyse_format(previous_data).effective
         prev_year = _int(previous_data.get("year")) if isinstance(previous_data, Mapping) else None
         if year is not None and prev_year is not None and prev_year != year - 1:
             previous_reason = Message(
@@ -76,13 +79,18 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
     detected = "mixed" if info.mixed else (info.detected or "")
     evaluation = evaluate(ruleset.for_format(fmt), data, previous_data, year=year,
                           previous_reason=previous_reason, diagnose=diagnose,
-                          tables_format=detected)
+                          tables_format=detected, previous_format=previous_format)
     findings = _merge(validation.findings, evaluation.findings, ruleset)
     organ = mapping.get("organ")
+    evaluated, passed = list(evaluation.evaluated), list(evaluation.passed)
+    if ruleset.active("SCHEMA"):  # the structure stage always runs
+        evaluated.append("SCHEMA")
+        if not any(f.rule_id == "SCHEMA" for f in findings):
+            passed.append("SCHEMA")
     return Result(
         findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
-        evaluated=tuple(evaluation.evaluated),
-        passed=tuple(evaluation.passed),
+        evaluated=tuple(sorted(evaluated)),
+        passed=tuple(sorted(passed)),
         not_evaluated=tuple(evaluation.not_evaluated),
         diagnoses=tuple(evaluation.diagnoses),
         format=fmt,
@@ -96,18 +104,29 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
 
 def _merge(structure: Sequence[Finding], rules: Sequence[Finding], ruleset: RuleSet) -> list[
         Finding]:
-    """Rule findings, plus the structure findings no rule finding repeats
-    (a negative count is found by the schema and by VAL-NEGATIVE: the rule's
-    finding, with its legal source, is the one kept)."""
+    """Rule findings and structure findings, each (rule id, pointer) once.
+
+    A negative count is found by the schema and by VAL-NEGATIVE, a report in
+    the other format by the schema and by FMT-TEMPLATE: the structure
+    stage's message is the more specific one (it knows which keys were off)
+    and is kept, with the rule's severity and legal source."""
     from dataclasses import replace
 
-    taken = {(f.rule_id, f.pointer) for f in rules}
-    merged = list(rules)
-    for finding in structure:
-        if (finding.rule_id, finding.pointer) in taken or not ruleset.active(finding.rule_id):
+    by_key = {(f.rule_id, f.pointer): f for f in structure}
+    taken = set()
+    merged: list[Finding] = []
+    for found in rules:
+        key = (found.rule_id, found.pointer)
+        twin = by_key.get(key)
+        if twin is not None:
+            found = replace(found, message=twin.message)  # noqa: PLW2901 - the merged copy
+        taken.add(key)
+        merged.append(found)
+    for found in structure:
+        if (found.rule_id, found.pointer) in taken or not ruleset.active(found.rule_id):
             continue
-        severity = ruleset.severity_of(finding.rule_id)
-        if severity is not None and severity is not finding.severity:
-            finding = replace(finding, severity=severity)
-        merged.append(finding)
+        severity = ruleset.severity_of(found.rule_id)
+        if severity is not None and severity is not found.severity:
+            found = replace(found, severity=severity)  # noqa: PLW2901 - the adjusted copy
+        merged.append(found)
     return merged

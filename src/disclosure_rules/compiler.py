@@ -12,11 +12,11 @@ No eval/exec: the closures are ordinary nested functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from . import ir
@@ -33,11 +33,11 @@ __all__ = [
     "exists_fn",
     "make_ref",
     "maybe_getter",
-    "row_predicate",
-    "value_predicate",
     "raw_getter",
     "rel_getter",
     "rel_ref",
+    "row_predicate",
+    "value_predicate",
 ]
 
 Fn = Callable[["Env"], Any]
@@ -469,7 +469,8 @@ def _arith(op: str, left: Fn, right: Fn) -> Fn:
 
 
 def _uncomparable(a: Any, b: Any) -> Unavailable:
-    return Unavailable("problem", zh=f"无法比较 {a!r} 与 {b!r}", en=f"cannot compare {a!r} with {b!r}")
+    return Unavailable("problem", zh=f"无法比较 {a!r} 与 {b!r}",
+                       en=f"cannot compare {a!r} with {b!r}")
 
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {

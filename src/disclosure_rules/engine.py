@@ -280,7 +280,7 @@ class EachC:
             if row.__class__ is dict:
                 try:
                     verdict = test(row)
-                except Exception:  # noqa: BLE001 - odd values: the full path decides
+                except Exception:
                     verdict = None
                 if verdict is True:
                     passed += 1
@@ -347,7 +347,7 @@ def _row_test(stmt: Any, slot: int) -> Callable[[Any], Any] | None:
             return None
         key = at.rel[0]
         # a blank sum cell is never "passed": the full path reports it
-        return lambda row: row[key] is not None and cond(row) is True or None
+        return lambda row: (row[key] is not None and cond(row) is True) or None
     if isinstance(stmt, WhenC) and not stmt.presence:
         cond = row_predicate(stmt.inst.cond, slot)
         if cond is None:
@@ -503,7 +503,7 @@ class CellSweep:
             return False
         try:
             return all(map(member.predicate, values))
-        except Exception:  # noqa: BLE001 - any surprise: look at each cell properly
+        except Exception:
             return False
 
     def _one_by_one(self, env: Env, index: int, cells: Iterable[tuple[ir.Ref, Any]],
@@ -664,10 +664,12 @@ def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message
         return msg("ne.previous"), pointer, ""
     if exc.what == "missing" and exc.ref is not None:
         missing = _missing_pointer(env, exc.ref)
-        label = exc.ref.label if missing.parts == exc.ref.parts else \
-            label_path(env.fmt, missing.parts)  # type: ignore[arg-type]
-        if missing.root == "previous":
-            label = "上年报告 · " + label
+        if missing.parts == exc.ref.parts:
+            label = exc.ref.label  # already says whose report it is
+        else:
+            label = label_path(env.fmt, missing.parts)  # type: ignore[arg-type]
+            if missing.root == "previous":
+                label = "上年报告 · " + label
         return msg("ne.missing", label=label), to_pointer(missing.parts), label
     if exc.what == "value" and exc.ref is not None:
         return (msg("ne.bad_value", label=exc.ref.label, value=format_value(exc.value, "zh")),
@@ -755,11 +757,17 @@ def _applicable(rule: ir.RuleI, fmt: str, year: Any) -> Message | None:
 
 def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
                previous_reason: Message | None,
-               on_rule: Callable[[CompiledRule, _Run | Message], None]) -> None:
+               on_rule: Callable[[CompiledRule, _Run | Message], None],
+               previous_format: str | None = None) -> None:
     for rule in compiled.rules:
         reason = _applicable(rule.info, compiled.fmt, year)
         if reason is None and rule.info.uses_previous and env.prev is None:
             reason = previous_reason or msg("ne.previous")
+        elif reason is None and rule.info.uses_previous and previous_format and \
+                previous_format not in rule.info.formats:
+            # e.g. YOY-IN-FORCE needs both years in the 2021 format
+            reason = msg("ne.previous_format", prev=previous_format,
+                         formats="、".join(rule.info.formats))
         if reason is not None:
             on_rule(rule, reason)
             continue
@@ -787,7 +795,8 @@ def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: A
 
 def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
              year: Any = None, previous_reason: Message | None = None,
-             diagnose: bool = True, tables_format: str | None = None) -> Evaluation:
+             diagnose: bool = True, tables_format: str | None = None,
+             previous_format: str | None = None) -> Evaluation:
     """Evaluate every rule of ``compiled`` on ``document``.
 
     Arguments:
@@ -800,6 +809,8 @@ def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
         diagnose: look for the single cell that explains several findings.
         tables_format: the format the tables use, when the caller knows it
             already (the structure stage does).
+        previous_format: the format of last year's report (rules limited to
+            one format need it in that format too).
     """
     result = Evaluation()
     if not isinstance(document, Mapping):
@@ -843,7 +854,7 @@ def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
                 add_ne(rule.rule_id, Message("报告中没有此规则适用的内容",
                                              "nothing in the report this rule applies to"))
 
-    _run_rules(compiled, env, year, previous_reason, on_rule)
+    _run_rules(compiled, env, year, previous_reason, on_rule, previous_format)
     for rule_id, reason in compiled.skipped:
         add_ne(rule_id, reason)
 
@@ -1064,7 +1075,7 @@ def _diagnose(compiled: CompiledFormat, document: Mapping[str, Any], previous: A
             continue
         changed = with_value(document, ref.parts, suggested)
         after = failing_keys(compiled, changed, previous, year)
-        resolved = {(f.rule_id, f.pointer) for _, f, _ in entries}  # noqa: C416
+        resolved = {(f.rule_id, f.pointer) for _, f, _ in entries}
         if resolved & after or (after - before):
             continue
         count = len(resolved)

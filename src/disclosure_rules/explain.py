@@ -87,12 +87,20 @@ def _names(refs: Sequence[ir.Ref], lang: str) -> dict[tuple[str, tuple[str, ...]
                 name = "previous." + name
         else:
             last = _short(parts, end - 1) if parts else "报告"
-            name = ("上年" if root == "previous" else "") + last
+            if end - start >= 2:
+                # a sum over rows and columns: name the row and the column
+                parent = _short(parts, end - 2)
+                if parent not in last:
+                    last = f"{parent}·{last}"
+            name = f"{last}（上年报告）" if root == "previous" else last
         names[(root, parts)] = name
     return names
 
 
 def _refs(expr: Any, out: list[ir.Ref], trace: Mapping[int, Any]) -> None:
+    if isinstance(expr, ir.IfI) and expr.cond.nid in trace:
+        _refs(expr.then if trace[expr.cond.nid] else expr.otherwise, out, trace)
+        return
     if isinstance(expr, (ir.Read, ir.Exists, ir.Blank)):
         out.append(expr.ref)
     elif isinstance(expr, ir.Rel) and isinstance(trace.get(-expr.nid), ir.Ref):
@@ -138,6 +146,9 @@ class _Renderer:
             flip = {"+": "-", "-": "+"}
             right_sign = sign if expr.op == "+" else flip[sign]
             return [*self.terms(expr.left, sign), *self.terms(expr.right, right_sign)]
+        if isinstance(expr, ir.IfI) and expr.cond.nid in self.trace:
+            # show the branch the report took, not the rule's source
+            return self.terms(expr.then if self.trace[expr.cond.nid] else expr.otherwise, sign)
         if isinstance(expr, ir.Agg) and expr.func == "sum" and isinstance(expr.arg, ir.ListI):
             out: list[tuple[str, str, Any]] = []
             for item in expr.arg.items:
@@ -281,6 +292,6 @@ def render_template(template: ir.Template, evaluate: Callable[[ir.Expr], Any],
             continue
         try:
             out.append(format_value(evaluate(part), lang))
-        except Exception:  # noqa: BLE001 - a message must render whatever the value
+        except Exception:
             out.append("?")
     return "".join(out)

@@ -14,6 +14,7 @@ then uses jsonschema for everything. A property test keeps the two in step.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -54,7 +55,7 @@ def is_number(value: Any) -> bool:
     if isinstance(value, Decimal):
         return value.is_finite()
     if isinstance(value, float):
-        return value == value and value not in (float("inf"), float("-inf"))
+        return math.isfinite(value)
     return False
 
 
@@ -102,7 +103,11 @@ class _Compiler:
             # A recursive reference: an indirection that the finished
             # compilation fills in (the shipped schemas have none).
             box = self.boxes.setdefault(key, [])
-            return lambda v: box[0](v)
+
+            def deferred(v: Any) -> bool:
+                return box[0](v)
+
+            return deferred
         self.busy.add(key)
         target: Any = self.documents[target_base]
         for part in [p for p in fragment.split("/") if p]:

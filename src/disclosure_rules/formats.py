@@ -100,9 +100,9 @@ def _scan(document: Mapping[str, Any]) -> dict[Format, list[tuple[str, ...]]]:
         keys = set(other)
         if keys & _APPLICANT_COLUMNS and not keys & (_OTHER_ROWS_2021 - {"other"}):
             hits["2019"].append(("applications", "results", "other"))
-        elif keys & _OTHER_ROWS_2021 and not keys & (_APPLICANT_COLUMNS - {"other"}):
-            if isinstance(other.get("other", {}), Mapping):
-                hits["2021"].append(("applications", "results", "other"))
+        elif keys & _OTHER_ROWS_2021 and not keys & (_APPLICANT_COLUMNS - {"other"}) and \
+                isinstance(other.get("other", {}), Mapping):
+            hits["2021"].append(("applications", "results", "other"))
     return hits
 
 

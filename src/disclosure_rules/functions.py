@@ -35,8 +35,8 @@ __all__ = [
     "STATIC_FUNCTIONS",
     "Builtin",
     "EvalProblem",
-    "compile_pattern",
     "compact",
+    "compile_pattern",
     "parse_number",
 ]
 
@@ -218,7 +218,7 @@ def _numbers(text: str, pattern: str) -> list[int | Decimal]:
     return found
 
 
-_COUNTED = re.compile(r"([0-9]+(?:\.[0-9]+)?)(?=[条件项个篇次人])")
+_COUNTED = re.compile(r"([0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]+)(?=[条件项个篇次人])")
 
 
 @builtin("number_lists", ("text", "text"), "list:list:num", constant=(1,))

@@ -81,8 +81,9 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "the previous year's report was not supplied",
     ),
     "ne.previous_format": (
-        "上一年度报告的格式（{prev}）与本规则要求不符",
-        "the previous report's format ({prev}) does not fit this rule",
+        "上一年度报告是 {prev} 年格式，本规则要求两年都是 {formats} 年格式",
+        "last year's report is in the {prev} format; this rule needs both years in the "
+        "{formats} format",
     ),
     "ne.blank_sum": (
         "“{label}”为空白，未比较；依恒等式应为 {implied}",
@@ -107,7 +108,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "{label} is not a number ({value}); not checked",
     ),
     "ne.type": ("无法计算：{detail}", "cannot be computed: {detail}"),
-    "ne.limit": ("超出计算上限（{detail}），未检查", "over the evaluation limit ({detail}); not checked"),
+    "ne.limit": (
+                 "超出计算上限（{detail}），未检查", "over the evaluation limit ({detail}); not checked"),
     "ne.format": ("仅适用于 {formats} 年格式", "applies to the {formats} format only"),
     "ne.years": ("仅适用于 {years} 年度", "applies to the years {years} only"),
     "ne.when": ("适用条件不满足：{cond}", "its condition does not hold: {cond}"),

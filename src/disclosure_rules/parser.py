@@ -84,8 +84,7 @@ def _describe(terminal: str) -> str:
 
 
 def _expected(names: set[str] | frozenset[str]) -> list[str]:
-    described = sorted({_describe(n) for n in names})
-    return described
+    return sorted({_describe(n) for n in names})
 
 
 def _syntax_error(text: str, file: str, exc: UnexpectedInput) -> RuleSyntaxError:
@@ -195,8 +194,8 @@ class _ToAst(Transformer_NonRecursive):  # type: ignore[type-arg]
     def _node(self, meta: Meta, node: Any, *children: Any) -> Any:
         depth = 1 + max((self.depth.get(id(c), 0) for c in children), default=0)
         if depth > MAX_DEPTH:
-            raise _Positioned(f"表达式嵌套过深（超过 {MAX_DEPTH} 层） (expression nested too deeply)",
-                              meta)
+            raise _Positioned(
+                f"表达式嵌套过深（超过 {MAX_DEPTH} 层） (expression nested too deeply)", meta)
         self.depth[id(node)] = depth
         return node
 

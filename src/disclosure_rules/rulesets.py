@@ -325,7 +325,7 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
             try:
                 checker.file = const_file[id(const)]
                 checker.const(const.name, const.span)
-            except Exception as exc:  # noqa: BLE001 - _Fail, reported like the rest
+            except Exception as exc:
                 from .checker import _Fail
 
                 if isinstance(exc, _Fail):
@@ -358,8 +358,8 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
         schema = BUILTIN_RULES["SCHEMA"]
         infos.append(RuleInfo("SCHEMA", schema.title, schema.severity, schema.cite,
                               ("2019", "2021"), None,
-                              Message("报告的键、表格的行与列、单元格的类型符合 report JSON 数据合同"
-                                      "（由结构检查执行，先于所有规则）",
+                              Message("报告的键、表格的行与列、单元格的类型符合 report JSON "
+                                      "数据合同（由结构检查执行，先于所有规则）",
                                       "keys, table rows and columns and cell types follow the "
                                       "report JSON contract (checked before any rule)"),
                               "", 0, "builtin", builtin=True))

@@ -22,9 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .fastschema import Unsupported, compile_schema, is_date, is_integer, is_number
 from .findings import Finding, Message
@@ -188,7 +186,7 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
             yield builtin_finding("VAL-NEGATIVE", pointer, label,
                                   msg("schema.negative", value=_show(value)))
             return
-        if keyword == "type" and node.kind == "count" and not is_integer(value):
+        if keyword == "type" and node.kind in ("count", "signed") and not is_integer(value):
             yield builtin_finding("VAL-INTEGER", pointer, label,
                                   msg("schema.not_integer", value=_show(value)))
             return
@@ -221,11 +219,13 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
         return
     if keyword == "minimum":
         yield builtin_finding("SCHEMA", pointer, label,
-                              msg("schema.minimum", limit=error.validator_value, value=_show(value)))
+                              msg("schema.minimum", limit=error.validator_value,
+                                  value=_show(value)))
         return
     if keyword == "maximum":
         yield builtin_finding("SCHEMA", pointer, label,
-                              msg("schema.maximum", limit=error.validator_value, value=_show(value)))
+                              msg("schema.maximum", limit=error.validator_value,
+                                  value=_show(value)))
         return
     if keyword in ("enum", "const"):
         options = error.validator_value if keyword == "enum" else [error.validator_value]
@@ -349,6 +349,10 @@ def _absorbed(error: ValidationError, parts: tuple[str, ...],
     if error.validator not in ("required", "additionalProperties"):
         return False
     instance = error.instance if isinstance(error.instance, Mapping) else {}
-    keys = (set(error.validator_value) - set(instance) if error.validator == "required"
-            else set(instance))
+    if error.validator == "required":
+        keys = set(error.validator_value) - set(instance)
+    else:  # the keys the schema does not know, not every key of the object
+        known = set(error.schema.get("properties", {})) if isinstance(error.schema, Mapping) \
+            else set()
+        keys = {k for k in instance if k not in known and not str(k).startswith("x_")}
     return bool(keys) and all(_inside((*parts, k), regions) for k in keys)

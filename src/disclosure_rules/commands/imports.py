@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
         "report JSON; cells that cannot be read with certainty are reported, never guessed.",
     )
     parser.add_argument("file", metavar="FILE", help="the published report ('-' for stdin text)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the JSON here (default: stdout)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the JSON here (default: stdout)")
     parser.add_argument("--kind", choices=("text", "markdown", "html", "pdf", "docx"),
                         help="the input's kind (default: from the suffix or the content)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",

@@ -29,7 +29,8 @@ __all__ = ["add_parser", "catalogue_markdown", "run"]
 
 def add_parser(sub: Any) -> None:
     """Declare ``rules`` and its subcommands."""
-    parser = sub.add_parser("rules", help="规则包：列出、测试、格式化、检查 list, test, format, check rules")
+    parser = sub.add_parser("rules",
+                            help="规则包：列出、测试、格式化、检查 list, test, format, check rules")
     inner = parser.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
 
     p_list = inner.add_parser("list", help="列出规则 list the rules with their metadata")
