@@ -29,7 +29,8 @@ from disclosure_rules.unparse import KEYWORDS, format_file
 
 
 def _position_ok(text: str, error: RuleSyntaxError) -> bool:
-    lines = text.lstrip("\ufeff").splitlines() or [""]
+    normalised = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = normalised.split("\n")
     if not 1 <= error.line <= max(len(lines), 1):
         return False
     return 1 <= error.column <= len(lines[error.line - 1]) + 1
@@ -86,20 +87,19 @@ def _exprs() -> st.SearchStrategy[Any]:
     def extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         binary = st.sampled_from([ast.Add, ast.Sub, ast.Mul, ast.Div, ast.And, ast.Or])
         return st.one_of(
-            st.builds(lambda b, k, q: ast.Member(b, k, q), children, KEYS, st.booleans()),
+            st.builds(ast.Member, children, KEYS, st.booleans()),
             st.builds(ast.Wildcard, children),
             st.builds(ast.Index, children, children),
             st.builds(lambda f, a: ast.Call(f, tuple(a)), st.sampled_from(["sum", "exists", "f"]),
                       st.lists(children, max_size=3)),
-            st.builds(lambda f, b, v, i, w: ast.Generator(f, b, v, i, w),
-                      st.sampled_from(["sum", "count", "all"]), children, NAMES, children,
-                      st.none() | children),
+            st.builds(ast.Generator, st.sampled_from(["sum", "count", "all"]), children, NAMES,
+                      children, st.none() | children),
             st.builds(ast.Neg, children),
             st.builds(ast.Not, children),
             st.builds(lambda op, a, b: op(a, b), binary, children, children),
-            st.builds(lambda op, a, b: ast.Compare(op, a, b),
-                      st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), children, children),
-            st.builds(lambda a, b, n: ast.In(a, b, n), children, children, st.booleans()),
+            st.builds(ast.Compare, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), children,
+                      children),
+            st.builds(ast.In, children, children, st.booleans()),
             st.builds(ast.If, children, children, children),
             st.lists(children, max_size=3).map(lambda xs: ast.ListLit(tuple(xs))),
             st.lists(NAMES.map(ast.Name), max_size=3).map(lambda xs: ast.SetLit(tuple(xs))),

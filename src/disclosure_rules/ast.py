@@ -66,7 +66,7 @@ _NO_SPAN = Span()
 
 
 def _span() -> Span:
-    return field(default=_NO_SPAN, compare=False, repr=False)  # type: ignore[return-value]
+    return field(default=_NO_SPAN, compare=False, repr=False)
 
 
 # ------------------------------------------------------------------ expressions

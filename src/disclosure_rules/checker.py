@@ -223,7 +223,7 @@ def key_display(key: str) -> str:
     """A short Chinese label for a key used in messages (natural_person →
     自然人): the first node with that key in the layout."""
     for fmt in ("2021", "2019"):
-        for _, node in layout(fmt).walk():  # type: ignore[arg-type]
+        for _, node in layout(fmt).walk():
             if node.key == key:
                 return node.short
     return key
@@ -445,13 +445,14 @@ class Checker:
         if isinstance(value, SList):
             items: list[ir.Item] = []
             types: set[str] = set()
-            for item in value.items:
+            for entry in value.items:
                 guard = None
-                if isinstance(item, _Guarded):
-                    guard, item = item.guard, item.value
+                item = entry
+                if isinstance(entry, _Guarded):
+                    guard, item = entry.guard, entry.value
                 if isinstance(item, _Present):
-                    node = item.node
-                    items.append(ir.Item(ir.K(True), node.ref() if node.optional else None))
+                    counted = item.node
+                    items.append(ir.Item(ir.K(True), counted.ref() if counted.optional else None))
                     types.add("bool")
                     continue
                 converted = self.to_ir(item, span)
@@ -809,7 +810,7 @@ class Checker:
         if any(n is None for n in var.nodes):
             raise _Fail(e.span, "type", f"{func}() 需要格式中有定义的路径",
                         f"{func}() needs a path of the format")
-        answers = set()
+        answers: set[str | None] = set()
         for node in var.nodes:
             assert node is not None
             if func == "label":

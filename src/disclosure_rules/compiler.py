@@ -74,7 +74,7 @@ class Env:
         self.vars: list[Any] = [None] * slots
         self.trace: dict[int, Any] | None = None
         self.reads: list[tuple[ir.Ref, Any]] | None = None
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}
 
     def traced(self) -> Env:
         """A copy that records reads and values."""
@@ -647,7 +647,9 @@ def compile_expr(expr: ir.Expr, traced: bool = False) -> Fn:
 
 
 def _compile(expr: ir.Expr, traced: bool) -> Fn:
-    sub = lambda e: compile_expr(e, traced)  # noqa: E731 - local shorthand
+    def sub(e: ir.Expr) -> Fn:
+        return compile_expr(e, traced)
+
     if isinstance(expr, ir.K):
         value = expr.value
         return lambda env: value
@@ -847,43 +849,47 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
         return lambda row: key in row
     if isinstance(expr, ir.Agg) and expr.func == "sum" and isinstance(expr.arg, ir.ListI):
         items = expr.arg.items
-        keys = []
+        keys: list[str] = []
         for item in items:
-            value = item.value
+            cell = item.value
             if item.present is not None or item.guard is not None or not (
-                    isinstance(value, ir.Rel) and value.path.slot == slot and
-                    len(value.path.rel) == 1 and value.path.kind in CELL_KINDS):
+                    isinstance(cell, ir.Rel) and cell.path.slot == slot and
+                    len(cell.path.rel) == 1 and cell.path.kind in CELL_KINDS):
                 return None
-            keys.append(value.path.rel[0])
+            keys.append(cell.path.rel[0])
         if len(keys) < 2:
             return None
         pick = operator.itemgetter(*keys)
         # filter(None, …) drops blanks and zeros alike: neither changes a sum
         return lambda row: sum(filter(None, pick(row)))
-    if isinstance(expr, ir.Arith) and expr.op in "+-":
-        left, right = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
-        if left is None or right is None:
+    if isinstance(expr, (ir.Arith, ir.Cmp, ir.Logic)):
+        pair = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
+        if pair[0] is None or pair[1] is None:
             return None
-        if expr.op == "+":
-            return lambda row: _num(left(row)) + _num(right(row))
-        return lambda row: _num(left(row)) - _num(right(row))
-    if isinstance(expr, ir.Cmp):
-        left, right = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
-        if left is None or right is None:
-            return None
-        test = _ORDER[expr.op]
-        return lambda row: test(_num(left(row)), _num(right(row)))
+        return _row_binary(expr, pair[0], pair[1])
     if isinstance(expr, ir.NotI):
         inner = row_predicate(expr.operand, slot)
-        return (lambda row: not inner(row)) if inner is not None else None
-    if isinstance(expr, ir.Logic):
-        left, right = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
-        if left is None or right is None:
+        if inner is None:
             return None
-        if expr.op == "and":
-            return lambda row: bool(left(row)) and bool(right(row))
-        return lambda row: bool(left(row)) or bool(right(row))
+        test = inner
+        return lambda row: not test(row)
     return None
+
+
+def _row_binary(expr: ir.Arith | ir.Cmp | ir.Logic, left: Callable[[Any], Any],
+                right: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    if isinstance(expr, ir.Arith):
+        if expr.op == "+":
+            return lambda row: _num(left(row)) + _num(right(row))
+        if expr.op == "-":
+            return lambda row: _num(left(row)) - _num(right(row))
+        return None
+    if isinstance(expr, ir.Cmp):
+        test = _ORDER[expr.op]
+        return lambda row: test(_num(left(row)), _num(right(row)))
+    if expr.op == "and":
+        return lambda row: bool(left(row)) and bool(right(row))
+    return lambda row: bool(left(row)) or bool(right(row))
 
 
 def _comprehension(expr: ir.Comp, traced: bool) -> Fn:

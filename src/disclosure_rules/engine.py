@@ -345,9 +345,9 @@ def _row_test(stmt: Any, slot: int) -> Callable[[Any], Any] | None:
         at = stmt.inst.at
         if cond is None or not (isinstance(at, ir.PathSlot) and len(at.rel) == 1):
             return None
-        key = at.rel[0]
+        key, test = at.rel[0], cond
         # a blank sum cell is never "passed": the full path reports it
-        return lambda row: (row[key] is not None and cond(row) is True) or None
+        return lambda row: (row[key] is not None and test(row) is True) or None
     if isinstance(stmt, WhenC) and not stmt.presence:
         cond = row_predicate(stmt.inst.cond, slot)
         if cond is None:
@@ -544,7 +544,7 @@ def _picker(positions: Sequence[int]) -> Callable[[list[Any]], Sequence[Any]]:
     if len(positions) == 1:
         (only,) = positions
         return lambda values: (values[only],)
-    return operator.itemgetter(*positions)  # type: ignore[return-value]
+    return operator.itemgetter(*positions)
 
 
 class SweptC:

@@ -53,7 +53,7 @@ def format_value(value: Any, lang: str) -> str:
 
 def _short(parts: Sequence[str], index: int) -> str:
     for fmt in ("2021", "2019"):
-        node = node_at(fmt, parts[: index + 1])  # type: ignore[arg-type]
+        node = node_at(fmt, parts[: index + 1])
         if node is not None:
             return node.short
     return parts[index]

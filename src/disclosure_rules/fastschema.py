@@ -133,31 +133,21 @@ class _Compiler:
         if "type" in schema:
             names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             preds = tuple(_TYPES[n] for n in names)
-            if len(preds) == 1:
-                checks.append(preds[0])
-            else:
-                checks.append(lambda v, preds=preds: any(p(v) for p in preds))
+            checks.append(preds[0] if len(preds) == 1 else _any(preds))
         if "enum" in schema:
-            options = tuple(schema["enum"])
-            checks.append(lambda v, options=options: any(
-                type(v) is type(o) and v == o for o in options))
+            checks.append(_among(tuple(schema["enum"])))
         if "const" in schema:
-            const = schema["const"]
-            checks.append(lambda v, const=const: type(v) is type(const) and v == const)
+            checks.append(_among((schema["const"],)))
         if "minimum" in schema:
-            low = schema["minimum"]
-            checks.append(lambda v, low=low: not is_number(v) or v >= low)
+            checks.append(_at_least(schema["minimum"]))
         if "maximum" in schema:
-            high = schema["maximum"]
-            checks.append(lambda v, high=high: not is_number(v) or v <= high)
+            checks.append(_at_most(schema["maximum"]))
         if "minLength" in schema:
-            n = schema["minLength"]
-            checks.append(lambda v, n=n: not isinstance(v, str) or len(v) >= n)
+            checks.append(_min_length(schema["minLength"]))
         if schema.get("format") == "date":
             checks.append(is_date)
         if "anyOf" in schema:
-            branches = tuple(self.compile(s, base) for s in schema["anyOf"])
-            checks.append(lambda v, branches=branches: any(b(v) for b in branches))
+            checks.append(_any(tuple(self.compile(s, base) for s in schema["anyOf"])))
         if any(k in schema for k in ("properties", "required", "patternProperties",
                                      "additionalProperties")):
             checks.append(self.object(schema, base))
@@ -204,6 +194,27 @@ class _Compiler:
 
 def _never(value: Any) -> bool:
     return False
+
+
+def _any(checks: tuple[Check, ...]) -> Check:
+    return lambda v: any(c(v) for c in checks)
+
+
+def _among(options: tuple[Any, ...]) -> Check:
+    # JSON equality: 1 is not true, "1" is not 1
+    return lambda v: any(type(v) is type(o) and v == o for o in options)
+
+
+def _at_least(low: Any) -> Check:
+    return lambda v: not is_number(v) or bool(v >= low)
+
+
+def _at_most(high: Any) -> Check:
+    return lambda v: not is_number(v) or bool(v <= high)
+
+
+def _min_length(n: int) -> Check:
+    return lambda v: not isinstance(v, str) or len(v) >= n
 
 
 def _all(checks: list[Check]) -> Check:

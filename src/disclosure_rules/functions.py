@@ -218,7 +218,8 @@ def _numbers(text: str, pattern: str) -> list[int | Decimal]:
     return found
 
 
-_COUNTED = re.compile(r"([0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]+)(?=[条件项个篇次人])")
+_COUNTED = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]+)(?=[条件项个篇次人])")
 
 
 @builtin("number_lists", ("text", "text"), "list:list:num", constant=(1,))
@@ -306,7 +307,7 @@ def _whole(value: int | Decimal | None) -> bool:
 @builtin("abs", ("num",), "num")
 def _abs(value: int | Decimal) -> int | Decimal:
     """abs(x) — the absolute value."""
-    return abs(value)
+    return -value if value < 0 else value
 
 
 @builtin("date", ("text",), "date")

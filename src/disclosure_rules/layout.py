@@ -41,7 +41,7 @@ Kind = Literal[
 ]
 CELL_KINDS = frozenset({"count", "signed", "money"})
 
-SCHEMA_FILES = {
+SCHEMA_FILES: dict[Format, str] = {
     "2019": "report-2019.schema.json",
     "2021": "report-2021.schema.json",
 }

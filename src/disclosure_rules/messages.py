@@ -62,7 +62,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "{by_year} format ({notice})",
     ),
     "fmt.tables_vs_expected": (
-        "这份 {year} 年度的报告使用了 {detected} 年格式的表格，应使用 {expected} 年格式（{notice}）",
+        "这份 {year} 年度的报告使用了 {detected} 年格式的表格，"
+        "应使用 {expected} 年格式（{notice}）",
         "this {year} report uses the {detected} tables; it should use the {expected} format "
         "({notice})",
     ),
@@ -108,8 +109,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "{label} is not a number ({value}); not checked",
     ),
     "ne.type": ("无法计算：{detail}", "cannot be computed: {detail}"),
-    "ne.limit": (
-                 "超出计算上限（{detail}），未检查", "over the evaluation limit ({detail}); not checked"),
+    "ne.limit": ("超出计算上限（{detail}），未检查",
+                 "over the evaluation limit ({detail}); not checked"),
     "ne.format": ("仅适用于 {formats} 年格式", "applies to the {formats} format only"),
     "ne.years": ("仅适用于 {years} 年度", "applies to the years {years} only"),
     "ne.when": ("适用条件不满足：{cond}", "its condition does not hold: {cond}"),

@@ -13,7 +13,7 @@ import unicodedata
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import (
@@ -55,7 +55,7 @@ def _display_width(text: str) -> int:
 def caret_context(text: str, line: int, column: int) -> str:
     """The source line and a caret under ``column`` (wide characters count
     as two cells, so the caret lines up under Chinese text too)."""
-    lines = text.splitlines() or [""]
+    lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return ""
     source = lines[line - 1].expandtabs(4)
@@ -94,8 +94,7 @@ def _syntax_error(text: str, file: str, exc: UnexpectedInput) -> RuleSyntaxError
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
-            lines = text.splitlines() or [""]
-            line, column = len(lines), len(lines[-1]) + 1
+            line, column = _end(text)
             what = "文件意外结束 (unexpected end of file)"
         else:
             what = f"意外的“{token}” (unexpected {token!s})"
@@ -103,7 +102,8 @@ def _syntax_error(text: str, file: str, exc: UnexpectedInput) -> RuleSyntaxError
         if str(token) == "=" or (token.type != "$END" and str(token).startswith("=")):
             what += "；比较相等请用 == (use == to compare)"
     elif isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
         what = f"意外的字符“{char}” (unexpected character {char!r})"
         if char == "=":
             what += "；比较相等请用 == (use == to compare)"
@@ -111,8 +111,7 @@ def _syntax_error(text: str, file: str, exc: UnexpectedInput) -> RuleSyntaxError
             what += "；字符串请用英文双引号 \"…\" (strings use ASCII double quotes)"
         expected = _expected(exc.allowed or set())
     elif isinstance(exc, UnexpectedEOF):
-        lines = text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
+        line, column = _end(text)
         what = "文件意外结束 (unexpected end of file)"
         expected = _expected(set(exc.expected))
     else:  # pragma: no cover - lark has no other UnexpectedInput
@@ -123,6 +122,19 @@ def _syntax_error(text: str, file: str, exc: UnexpectedInput) -> RuleSyntaxError
         message += f"；此处应为 (expected): {shown}"
     return RuleSyntaxError(message, file=file, line=line, column=column,
                            context=caret_context(text, line, column), expected=expected)
+
+
+def _end(text: str) -> tuple[int, int]:
+    """Line and column just after the last character that is not a space."""
+    body = text.rstrip()
+    lines = body.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _newlines(text: str) -> str:
+    # lark counts lines by "\n": Windows and old Mac line ends become "\n"
+    # so that every position we report is the one an editor shows.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _Positioned(Exception):
@@ -182,6 +194,9 @@ def _number(token: Token) -> int | Decimal:
     return Decimal(text) if "." in text else int(text)
 
 
+_N = TypeVar("_N")
+
+
 @v_args(meta=True)
 class _ToAst(Transformer_NonRecursive):  # type: ignore[type-arg]
     """lark tree → AST. Non-recursive, so a deep tree cannot overflow the
@@ -191,7 +206,7 @@ class _ToAst(Transformer_NonRecursive):  # type: ignore[type-arg]
         super().__init__()
         self.depth: dict[int, int] = {}
 
-    def _node(self, meta: Meta, node: Any, *children: Any) -> Any:
+    def _node(self, meta: Meta, node: _N, *children: Any) -> _N:
         depth = 1 + max((self.depth.get(id(c), 0) for c in children), default=0)
         if depth > MAX_DEPTH:
             raise _Positioned(
@@ -240,11 +255,11 @@ class _ToAst(Transformer_NonRecursive):  # type: ignore[type-arg]
         node = ast.Generator(str(func), body, str(var), iterable, where, _span(meta))
         return self._node(meta, node, body, iterable, *([where] if where is not None else []))
 
-    def list(self, meta: Meta, c: list[Any]) -> ast.ListLit:
+    def list_lit(self, meta: Meta, c: list[Any]) -> ast.ListLit:
         items = tuple(x for x in c if x is not None)
         return self._node(meta, ast.ListLit(items, _span(meta)), *items)
 
-    def set(self, meta: Meta, c: list[Any]) -> ast.SetLit:
+    def set_lit(self, meta: Meta, c: list[Any]) -> ast.SetLit:
         items = tuple(x for x in c if x is not None)
         return self._node(meta, ast.SetLit(items, _span(meta)), *items)
 
@@ -418,7 +433,7 @@ def parse_rules(text: str, file: str = "<string>") -> ast.RuleFile:
     Raises:
         RuleSyntaxError: with the line, column, a caret and what was expected.
     """
-    text = text.lstrip("\ufeff")
+    text = _newlines(text.lstrip("\ufeff"))
     try:
         tree = _parser().parse(text, start="start")
     except UnexpectedInput as exc:
@@ -461,7 +476,7 @@ def comments_of(text: str) -> tuple[tuple[int, str], ...]:
     """Every ``# …`` comment with its line (strings are skipped: a ``#``
     inside quotes is text)."""
     found: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         in_string = False
         i = 0
         while i < len(line):
@@ -487,6 +502,7 @@ def parse_expression(text: str) -> ast.Expr:
     Raises:
         RuleSyntaxError: positions relative to ``text``.
     """
+    text = _newlines(text)
     try:
         tree = _parser().parse(text, start="expr")
     except UnexpectedInput as exc:

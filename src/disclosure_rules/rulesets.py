@@ -282,12 +282,12 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
     for name, parsed in files_:
         for rule in parsed.rules:
             if rule.rule_id in seen:
-                other_file, other = seen[rule.rule_id]
+                first_file, first_rule = seen[rule.rule_id]
                 problems.append(Problem(name, rule.span.line, rule.span.column, "duplicate-id",
-                                        f"规则编号 {rule.rule_id} 重复（已在 {other_file}:"
-                                        f"{other.span.line} 定义）(duplicate rule id "
-                                        f"{rule.rule_id}, first at {other_file}:"
-                                        f"{other.span.line})",
+                                        f"规则编号 {rule.rule_id} 重复（已在 {first_file}:"
+                                        f"{first_rule.span.line} 定义）(duplicate rule id "
+                                        f"{rule.rule_id}, first at {first_file}:"
+                                        f"{first_rule.span.line})",
                                         caret_context(texts.get(name, ""), rule.span.line,
                                                       rule.span.column)))
                 continue
@@ -338,11 +338,11 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
         raise RuleCompileError(sorted(dict.fromkeys(problems),
                                       key=lambda p: (p.file, p.line, p.column)))
     for name, rule in ordered:
-        title = rule.title or ast.TextPair(rule.rule_id)
+        rule_title = rule.title or ast.TextPair(rule.rule_id)
         description = rule.description
         infos.append(RuleInfo(
             rule_id=rule.rule_id,
-            title=Message(title.zh, title.en or title.zh),
+            title=Message(rule_title.zh, rule_title.en or rule_title.zh),
             severity=Severity(rule.severity or "error"),
             cite=rule.cite or "",
             formats=rule.formats or ("2019", "2021"),

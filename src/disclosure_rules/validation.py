@@ -88,7 +88,8 @@ def _validators() -> dict[Format, Any]:
     )
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("date")(is_date)
-    cls = jsonschema.validators.extend(Draft202012Validator, type_checker=type_checker)
+    cls: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, type_checker=type_checker)
     return {fmt: cls(docs[name], registry=registry, format_checker=checker)
             for fmt, name in SCHEMA_FILES.items()}
 
@@ -140,12 +141,13 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
     pointer = to_pointer(parts)
     label = label_path(fmt, parts)
     keyword = str(error.validator)
-    value = error.instance
+    value: Any = error.instance
+    expected: Any = error.validator_value  # jsonschema types it as possibly unset
     node = node_at(fmt, parts)
 
     if keyword == "required":
         present = value if isinstance(value, Mapping) else {}
-        for key in error.validator_value:
+        for key in expected:
             if key in present:
                 continue
             child = (*parts, key)
@@ -191,7 +193,6 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
                                   msg("schema.not_integer", value=_show(value)))
             return
     if keyword == "type":
-        expected = error.validator_value
         names = expected if isinstance(expected, list) else [expected]
         actual = type_name(value)
         if actual == "number" and not is_number(value):
@@ -206,7 +207,7 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
                            "money": "a number or null"}[node.kind]
         else:
             expected_zh = "或".join(type_zh(n) for n in names)
-            expected_en = " or ".join(_TYPE_EN.get(n, n) for n in names)
+            expected_en = " or ".join(_TYPE_EN.get(str(n), str(n)) for n in names)
         if not parts:
             yield builtin_finding("SCHEMA", pointer, label,
                                   msg("schema.not_object", actual_zh=actual_zh,
@@ -219,16 +220,16 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
         return
     if keyword == "minimum":
         yield builtin_finding("SCHEMA", pointer, label,
-                              msg("schema.minimum", limit=error.validator_value,
+                              msg("schema.minimum", limit=expected,
                                   value=_show(value)))
         return
     if keyword == "maximum":
         yield builtin_finding("SCHEMA", pointer, label,
-                              msg("schema.maximum", limit=error.validator_value,
+                              msg("schema.maximum", limit=expected,
                                   value=_show(value)))
         return
     if keyword in ("enum", "const"):
-        options = error.validator_value if keyword == "enum" else [error.validator_value]
+        options = expected if keyword == "enum" else [expected]
         yield builtin_finding(
             "SCHEMA", pointer, label,
             msg("schema.enum", options="、".join(_show(o) for o in options), value=_show(value)))
@@ -249,8 +250,8 @@ def _suggest(key: str, node: Any) -> str:
     candidates = list(node.children)
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.75)
     if close:
-        return close[0]
-    resolved = node.resolve_key(key)
+        return str(close[0])
+    resolved: str | None = node.resolve_key(key)
     return resolved or ""
 
 
@@ -349,8 +350,9 @@ def _absorbed(error: ValidationError, parts: tuple[str, ...],
     if error.validator not in ("required", "additionalProperties"):
         return False
     instance = error.instance if isinstance(error.instance, Mapping) else {}
+    required: Any = error.validator_value
     if error.validator == "required":
-        keys = set(error.validator_value) - set(instance)
+        keys = set(required) - set(instance)
     else:  # the keys the schema does not know, not every key of the object
         known = set(error.schema.get("properties", {})) if isinstance(error.schema, Mapping) \
             else set()
