@@ -32,11 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(Path(__file__).parent)]
 
+from handwritten import check_handwritten  # noqa: E402
+from reportgen import random_report, to_json  # noqa: E402
+
 import disclosure_rules as dr  # noqa: E402
 from disclosure_rules.loading import load_report  # noqa: E402
 from disclosure_rules.rulesets import load_rules  # noqa: E402
-from handwritten import check_handwritten  # noqa: E402
-from reportgen import random_report, to_json  # noqa: E402
 
 
 def per_report(func: Callable[[str], object], texts: list[str], repeat: int = 5) -> float:

@@ -78,7 +78,7 @@ def bench_html(n: int) -> None:
 
 def bench_pdf() -> None:
     try:
-        import pdfplumber  # noqa: PLC0415 - optional dependency
+        import pdfplumber  # optional dependency: only when a PDF is imported
     except ImportError:
         print("PDF: pdfplumber is not installed (pip install 'disclosure-rules[pdf]')")
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-
 from reportgen import build_report
 
 __all__ = ["json_values", "reports"]

@@ -24,8 +24,8 @@ from typing import Any
 from ..errors import ImportReportError
 from ..findings import Finding, json_value
 from ..formats import format_for_year
-from ..pointer import to_pointer
 from ..layout import Format, layout
+from ..pointer import to_pointer
 from ..render import META_MARK
 from . import notes
 from .cells import read_tables
@@ -297,7 +297,7 @@ def _split_table_section(fmt: Format, key: str, body: Sequence[Block]
 
 def _norm(text: str) -> str:
     """The §4.0 normalised form of a line."""
-    from ..normalize import normalize_label  # noqa: PLC0415 - tiny helper, keeps imports flat
+    from ..normalize import normalize_label  # tiny helper; keeps this module's imports flat
 
     return normalize_label(text)
 

@@ -27,7 +27,7 @@ _MAX_PAGES = 500  # an annual report has a handful of pages; refuse a book
 def _pdfplumber() -> Any:
     """The pdfplumber module, or None when it is not installed."""
     try:
-        import pdfplumber  # noqa: PLC0415 - optional dependency, imported only when needed
+        import pdfplumber  # optional dependency: only when a PDF is imported
     except ImportError:
         return None
     return pdfplumber
