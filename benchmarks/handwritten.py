@@ -54,16 +54,43 @@ PROACTIVE = {
         "art20_8": {"fees": ("amount",)},
     },
 }
+NUM = r"([0-9]+|[〇零一二三四五六七八九十百千万两]+)"
 RECEIVED = re.compile(
-                      r"(?:共收到|收到|新收|受理)(?:[^。；，,]{0,20}?申请(\d+)件|(\d+)件[^。；，,]{0,6}?申请)")
-NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理)[^。；]{0,12}?(?:政府信息公开)?申请")
+    rf"(?:共收到|收到|新收|受理)"
+    rf"(?:[^。；，,复诉]{{0,20}}?申请{NUM}件|{NUM}件[^。；，,复诉]{{0,6}}?申请)"
+)
+NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理)[^。；复诉]{0,12}?申请")
 FORWARD = re.compile(
-                     r"结转(?:到|至)?下(?:一)?年度[^。；，,]{0,8}?(\d+)件|(\d+)件(?:申请)?结转(?:到|至)?下(?:一)?年度")
+    rf"结转(?:到|至)?下(?:一)?年度[^。；，,]{{0,8}}?{NUM}件"
+    rf"|{NUM}件(?:申请)?结转(?:到|至)?下(?:一)?年度"
+)
 OVER = re.compile(
-                  r"上(?:一)?年度?结转[^。；，,]{0,6}?(\d+)件|结转上(?:一)?年度?[^。；，,]{0,6}?(\d+)件")
-REVIEW = re.compile(r"行政复议[^。；，,]{0,6}?(\d+)件")
-LAWSUIT = re.compile(r"(?:行政)?诉讼[^。；，,]{0,6}?(\d+)件")
-NO_APPEALS = re.compile(r"(?:未|没有)(?:发生|收到|出现)[^。；]{0,8}?(?:行政复议|行政诉讼)")
+    rf"上(?:一)?年度?结转[^。；，,]{{0,6}}?{NUM}件"
+    rf"|结转上(?:一)?年度?[^。；，,]{{0,6}}?{NUM}件"
+)
+REVIEW = re.compile(rf"行政复议[^。；，,]{{0,6}}?{NUM}件")
+LAWSUIT = re.compile(rf"(?:行政)?诉讼[^。；，,]{{0,6}}?{NUM}件")
+NO_REVIEW = re.compile(r"(?:未|没有)(?:发生|收到|出现)[^。；]{0,8}?行政复议")
+NO_LAWSUIT = re.compile(r"(?:未|没有)(?:发生|收到|出现)[^。；]{0,8}?行政诉讼")
+CONCLUDED_UPHELD = re.compile(
+    r"(?:行政复议|诉讼)[^。；]{0,20}?审结[^。；]{0,6}?均(?:获|被|予以)?维持"
+)
+UPHELD = re.compile(r"(?:行政复议|诉讼)[^。；]{0,20}?均(?:获|被|予以)?维持")
+CATEGORIES = {
+    "both": re.compile(rf"予以公开(?:及|和|与)部分公开(?:的)?(?:申请)?{NUM}件"),
+    "disclosed": re.compile(rf"予以公开(?:的)?(?:申请)?{NUM}件"),
+    "partially_disclosed": re.compile(rf"(?:^|[^及和与])部分公开(?:的)?(?:申请)?{NUM}件"),
+    "withheld": re.compile(rf"不予公开(?:的)?(?:申请)?{NUM}件"),
+    "unavailable": re.compile(rf"无法提供(?:的)?(?:申请)?{NUM}件"),
+    "not_processed": re.compile(rf"不予处理(?:的)?(?:申请)?{NUM}件"),
+    "other": re.compile(rf"其他处理(?:的)?(?:申请)?{NUM}件"),
+}
+BREAKDOWN = re.compile(
+    rf"共[^。；（(]{{0,30}}?{NUM}(?:条|件|项|个)[，,]?[（(]其中[^）)]{{1,600}}[）)]"
+)
+COUNTED = re.compile(r"([0-9]+|[〇零一二三四五六七八九十百千万两]+)(?=[条件项个篇次人])")
+DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+          "七": 7, "八": 8, "九": 9}
 SPACE = re.compile(r"\s+")
 
 
@@ -73,6 +100,25 @@ def norm(text: str) -> str:
 
 def n(value: Any) -> Any:
     return 0 if value is None else value
+
+
+def number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in DIGITS:
+            digit = DIGITS[ch]
+        elif ch in "十百千":
+            section += (1 if digit is None else digit) * {"十": 10, "百": 100, "千": 1000}[ch]
+            digit = None
+        elif ch == "万":
+            total, section, digit = (total + section + (digit or 0)) * 10000, 0, None
+    return total + section + (digit or 0)
+
+
+def first(match: re.Match[str]) -> int:
+    return number(next(g for g in match.groups() if g))
 
 
 def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -245,30 +291,57 @@ def check_handwritten(text: str) -> list[tuple[str, str]]:
     if kind == "government" and not all(re.search(w, overview) for w in assessed):
         out.append(("GOV-ASSESSMENT", "/overview/text"))
     new_total = n(received["total"])
-    for match in RECEIVED.finditer(overview):
-        number = int(match.group(1) or match.group(2))
-        if number not in (new_total, new_total + n(over["total"])):
-            out.append(("TXT-RECEIVED", "/applications/new_received/total"))
-        if number > 0 and new_total == 0:
-            out.append(("TXT-NONE-RECEIVED", "/applications/new_received/total"))
-    if NONE_RECEIVED.search(overview) and new_total:
-        out.append(("TXT-NONE-RECEIVED", "/applications/new_received/total"))
-    for match in FORWARD.finditer(overview):
-        if int(match.group(1) or match.group(2)) != n(forward["total"]):
-            out.append(("TXT-CARRIED", "/applications/carried_forward/total"))
-    for match in OVER.finditer(overview):
-        if int(match.group(1) or match.group(2)) != n(over["total"]):
-            out.append(("TXT-CARRIED", "/applications/carried_over/total"))
-    for match in REVIEW.finditer(overview):
-        if int(match.group(1)) != n(appeals["review"]["total"]):
-            out.append(("TXT-APPEALS", "/appeals/review/total"))
     lawsuits = n(appeals["litigation_direct"]["total"]) + \
         n(appeals["litigation_after_review"]["total"])
-    for match in LAWSUIT.finditer(overview):
-        if int(match.group(1)) != lawsuits:
-            out.append(("TXT-APPEALS", "/appeals/litigation_direct/total"))
-    if NO_APPEALS.search(overview) and any(
-            n(appeals[g][f]) for g in ("review", "litigation_direct", "litigation_after_review")
-            for f in APPEAL_FIELDS):
-        out.append(("TXT-APPEALS", "/appeals/review/total"))
+    answered = {key: sum(n(results[key][c]) for c in APPLICANTS)
+                for key in ("disclosed", "partially_disclosed")}
+    for group, members in groups:
+        answered[group] = sum(n(results[group][m][c]) for m in members for c in APPLICANTS)
+    if fmt == "2019":
+        answered["other"] = sum(n(results["other"][c]) for c in APPLICANTS)
+    answered["both"] = answered["disclosed"] + answered["partially_disclosed"]
+    for section in ("overview", "problems", "other_matters"):
+        text = SPACE.sub("", doc[section].get("text", ""))
+        for match in RECEIVED.finditer(text):
+            value = first(match)
+            if value not in (new_total, new_total + n(over["total"])):
+                out.append(("TXT-RECEIVED", "/applications/new_received/total"))
+            if value > 0 and new_total == 0:
+                out.append(("TXT-NONE-RECEIVED", "/applications/new_received/total"))
+        if NONE_RECEIVED.search(text) and new_total:
+            out.append(("TXT-NONE-RECEIVED", "/applications/new_received/total"))
+        for match in FORWARD.finditer(text):
+            if first(match) != n(forward["total"]):
+                out.append(("TXT-CARRIED", "/applications/carried_forward/total"))
+        for match in OVER.finditer(text):
+            if first(match) != n(over["total"]):
+                out.append(("TXT-CARRIED", "/applications/carried_over/total"))
+        for match in REVIEW.finditer(text):
+            if first(match) != n(appeals["review"]["total"]):
+                out.append(("TXT-APPEALS", "/appeals/review/total"))
+        for match in LAWSUIT.finditer(text):
+            if first(match) != lawsuits:
+                out.append(("TXT-APPEALS", "/appeals"))
+        if NO_REVIEW.search(text) and any(n(appeals["review"][f]) for f in APPEAL_FIELDS):
+            out.append(("TXT-APPEALS", "/appeals/review/total"))
+        if NO_LAWSUIT.search(text):
+            for group in ("litigation_direct", "litigation_after_review"):
+                if any(n(appeals[group][f]) for f in APPEAL_FIELDS):
+                    out.append(("TXT-APPEALS", f"/appeals/{group}/total"))
+        concluded = CONCLUDED_UPHELD.search(text)
+        if concluded or UPHELD.search(text):
+            for group in ("review", "litigation_direct", "litigation_after_review"):
+                values = appeals[group]
+                upheld = n(values["upheld"]) + (n(values["pending"]) if concluded else 0)
+                if upheld != n(values["total"]):
+                    out.append(("TXT-APPEALS", f"/appeals/{group}/upheld"))
+        for key, pattern in CATEGORIES.items():
+            for match in pattern.finditer(text):
+                if key in answered and first(match) != answered[key]:
+                    where = "/applications/results" + ("" if key == "both" else f"/{key}")
+                    out.append(("TXT-RESULTS", where))
+        for match in BREAKDOWN.finditer(text):
+            numbers = [number(x) for x in COUNTED.findall(match.group(0))]
+            if numbers and numbers[0] != sum(numbers[1:]):
+                out.append(("TXT-BREAKDOWN", f"/{section}/text"))
     return out

@@ -19,3 +19,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("default")
+
+# Tests must neither read a developer's rule cache nor leave one behind; each
+# run gets its own (the cache's own tests point it elsewhere again).
+if "DISCLOSURE_RULES_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["DISCLOSURE_RULES_CACHE"] = tempfile.mkdtemp(prefix="disclosure-rules-cache-")

@@ -910,9 +910,6 @@ def _comprehension(expr: ir.Comp, traced: bool) -> Fn:
     return run
 
 
-_MEMOISED = frozenset({"numbers", "number_lists", "matches", "contains", "overlap"})
-
-
 def _call(expr: ir.CallI, traced: bool) -> Fn:
     if expr.func == "tables_format":
 
@@ -926,28 +923,6 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
         return detected
     args = tuple(compile_expr(a, traced) for a in expr.args)
     impl = FUNCTIONS[expr.func][expr.overload].impl
-    if expr.func in _MEMOISED and len(args) == 2:
-        # Several rules match the same pattern on the same prose: once per
-        # report is enough.
-        a0, a1 = args
-        func = expr.func
-
-        def memoised(env: Env) -> Any:
-            first, second = a0(env), a1(env)
-            key = (func, first, second if not isinstance(second, list) else tuple(second))
-            try:
-                return env.cache[key]
-            except KeyError:
-                pass
-            except TypeError:  # unhashable: just call
-                return impl(first, second)
-            try:
-                value = env.cache[key] = impl(first, second)
-            except EvalProblem as exc:
-                raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
-            return value
-
-        return memoised
     if len(args) == 1:
         (a0,) = args
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -35,6 +35,7 @@ __all__ = [
     "STATIC_FUNCTIONS",
     "Builtin",
     "EvalProblem",
+    "Pattern",
     "compact",
     "compile_pattern",
     "parse_number",
@@ -128,8 +129,86 @@ def compact(text: str) -> str:
     return _SPACE.sub("", text).translate(_FULLWIDTH_DIGITS)
 
 
+@lru_cache(maxsize=256)
+def _utf8(text: str) -> bytes:
+    """The matched form of prose as UTF-8 (RE2 converts a str on every call;
+    bytes it takes as they are)."""
+    return compact(text).encode("utf-8")
+
+
+_META = set(".^$*+?()[]{}|\\")
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    """Whether ``pattern`` is ``x|y`` at its outermost level (then its
+    leading literal is only one of the ways it can match)."""
+    depth = 0
+    in_class = False
+    escaped = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
+class Pattern:
+    """A compiled pattern: RE2 on the UTF-8 bytes of the compacted prose,
+    skipped outright when a literal the pattern starts with is absent."""
+
+    __slots__ = ("literal", "regex")
+
+    def __init__(self, pattern: str) -> None:
+        source = pattern.replace(NUMBER_SLOT, _NUMBER_RE)
+        options = re2.Options()
+        options.max_mem = 8 << 20
+        self.regex = re2.compile(source.encode("utf-8"), options)
+        lead = []
+        for ch in pattern:
+            if ch in _META:
+                break
+            lead.append(ch)
+        # A literal followed by ?, * or {0,…} is optional: keep what precedes it.
+        after = pattern[len(lead):len(lead) + 1]
+        if after in ("?", "*", "{") and lead:
+            lead.pop()
+        required = len(lead) >= 2 and not _top_level_alternation(pattern)
+        self.literal = "".join(lead).encode("utf-8") if required else b""
+
+    def _body(self, text: str) -> bytes | None:
+        body = _utf8(text)
+        if self.literal and self.literal not in body:
+            return None
+        return body
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern occurs in the prose."""
+        body = self._body(text)
+        return body is not None and self.regex.search(body) is not None
+
+    def numbered(self, text: str) -> Iterator[tuple[bytes, list[str]]]:
+        """(whole match, captured groups) of every match, in order."""
+        body = self._body(text)
+        if body is None:
+            return
+        for match in self.regex.finditer(body):
+            groups = [g.decode("utf-8") for g in match.groups() if g]
+            yield match.group(0), groups
+
+
 @lru_cache(maxsize=512)
-def compile_pattern(pattern: str) -> Any:
+def compile_pattern(pattern: str) -> Pattern:
     """Compile a pattern with RE2; ``{数}`` becomes a number group.
 
     Raises:
@@ -137,11 +216,8 @@ def compile_pattern(pattern: str) -> Any:
     """
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
-    source = pattern.replace(NUMBER_SLOT, _NUMBER_RE)
-    options = re2.Options()
-    options.max_mem = 8 << 20
     try:
-        return re2.compile(source, options)
+        return Pattern(pattern)
     except re2.error as exc:
         raise ValueError(str(exc)) from None
 
@@ -200,17 +276,15 @@ def _contains_any(text: str, needles: Sequence[str]) -> bool:
 @builtin("matches", ("text", "text"), "bool", constant=(1,))
 def _matches(text: str, pattern: str) -> bool:
     """matches(text, "未(收到|发生)") — an RE2 pattern occurs in the prose."""
-    return compile_pattern(pattern).search(compact(text)) is not None
+    return compile_pattern(pattern).search(text)
 
 
 @builtin("numbers", ("text", "text"), "list:num", constant=(1,))
 def _numbers(text: str, pattern: str) -> list[int | Decimal]:
     """numbers(text, "共收到[^。]{0,20}?申请{数}件") — every number the pattern's
     {数} slot captures, in order (Arabic, full-width or Chinese numerals)."""
-    regex = compile_pattern(pattern)
     found: list[int | Decimal] = []
-    for match in regex.finditer(compact(text)):
-        groups = [g for g in match.groups() if g]
+    for _whole, groups in compile_pattern(pattern).numbered(text):
         if groups:
             found.append(parse_number(groups[-1]))
         if len(found) >= MAX_MATCHES:
@@ -227,10 +301,9 @@ def _number_lists(text: str, pattern: str) -> list[list[int | Decimal]]:
     """number_lists(text, "共[^。]{0,20}?[0-9]+条[（(]其中[^）)]*[）)]") — for each
     match, the counted numbers in it (a number followed by 条/件/项/个/篇/次/人),
     in order: the stated total and its parts, say."""
-    regex = compile_pattern(pattern)
     found: list[list[int | Decimal]] = []
-    for match in regex.finditer(compact(text)):
-        found.append([parse_number(n) for n in _COUNTED.findall(match.group(0))])
+    for whole, _groups in compile_pattern(pattern).numbered(text):
+        found.append([parse_number(n) for n in _COUNTED.findall(whole.decode("utf-8"))])
         if len(found) >= MAX_MATCHES:
             break
     return found

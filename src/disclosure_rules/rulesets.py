@@ -9,8 +9,10 @@ unpickled (no re-parsing, no re-checking), so it can go to worker processes.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -74,6 +76,19 @@ class PackInfo:
     version: str
     title: Message | None
     files: tuple[str, ...]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading builds many long-lived objects at once; the cyclic collector
+    would scan them over and over (a third of the load time) and free none."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def official_rules_path() -> Path:
@@ -184,6 +199,13 @@ class RuleSet:
 
     def for_format(self, fmt: Format) -> CompiledFormat:
         """The compiled rules that apply to reports of ``fmt``."""
+        compiled = self._compiled.get(fmt)
+        if compiled is None:
+            with _collector_paused():
+                compiled = self._compile(fmt)
+        return compiled
+
+    def _compile(self, fmt: Format) -> CompiledFormat:
         compiled = self._compiled.get(fmt)
         if compiled is None:
             if fmt not in self._rules_by_fmt:
@@ -389,27 +411,123 @@ def load_rules(*paths: str | os.PathLike[str]) -> RuleSet:
 
 @cache
 def _official() -> RuleSet:
-    return _load((str(official_rules_path()),)).compile_all()
+    return _load((str(official_rules_path()),))
 
 
 def _load(paths: tuple[str, ...]) -> RuleSet:
+    with _collector_paused():
+        return _load_files(paths)
+
+
+def _load_files(paths: tuple[str, ...]) -> RuleSet:
     groups = _collect(paths)
-    parsed: list[tuple[str, ast.RuleFile]] = []
     texts: dict[str, str] = {}
     named_groups: list[tuple[str, Sequence[str]]] = []
     for root, group in groups:
         names = []
         for path in group:
             name = str(path)
-            text = _read(path)
-            texts[name] = text
-            parsed.append((name, parse_rules(text, name)))
+            texts[name] = _read(path)
             names.append(name)
         named_groups.append((root, names))
-    return build(parsed, texts, named_groups)
+    key = _cache_key(texts, named_groups)
+    cached = _cache_read(key)
+    if cached is not None:
+        return cached
+    parsed = [(name, parse_rules(text, name)) for name, text in texts.items()]
+    rules = build(parsed, texts, named_groups)
+    _cache_write(key, rules)
+    return rules
+
+
+# ------------------------------------------------------------------ cache
+#
+# Parsing and checking the official pack takes longer than checking a
+# thousand reports. The checked rules depend only on the rule files, the
+# grammar, the schemas and this package's code, so they are cached on disk
+# under a hash of all of these (as lark caches its parser tables). The cache
+# is a speed-up only: a cache that cannot be read or written is ignored.
+
+
+def _cache_dir() -> Path | None:
+    root = os.environ.get("DISCLOSURE_RULES_CACHE")
+    if root == "":
+        return None  # caching switched off
+    if root is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "disclosure-rules")
+    return Path(root)
+
+
+def _cache_key(texts: Mapping[str, str], groups: Sequence[tuple[str, Sequence[str]]]) -> str:
+    import hashlib
+
+    from . import __version__
+    from .layout import schema_documents
+
+    digest = hashlib.sha256()
+    here = files(__package__)
+    digest.update(__version__.encode())
+    digest.update((here / "grammar.lark").read_bytes())
+    for name in sorted(schema_documents()):
+        digest.update((here / "schemas" / name).read_bytes())
+    # Every module, not a hand-kept list of the ones that shape the checked
+    # rules: a list like that goes stale silently, and reading them is cheap.
+    package = Path(str(here))
+    for module in sorted(package.rglob("*.py")):
+        digest.update(str(module.relative_to(package)).encode())
+        digest.update(module.read_bytes())
+    for root, names in groups:
+        digest.update(f"\0group\0{root}".encode())
+        for name in names:
+            digest.update(f"\0file\0{name}\0".encode())
+            digest.update(texts[name].encode())
+    return digest.hexdigest()
+
+
+def _cache_read(key: str) -> RuleSet | None:
+    import pickle
+
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{key}.pickle"
+    try:
+        if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
+            return None  # only ever unpickle our own files
+        with path.open("rb") as handle:
+            loaded = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return None
+    return loaded if isinstance(loaded, RuleSet) else None
+
+
+def _cache_write(key: str, rules: RuleSet) -> None:
+    import pickle
+    import tempfile
+
+    folder = _cache_dir()
+    if folder is None:
+        return
+    temporary: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(rules, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / f"{key}.pickle")
+        temporary = None
+    except (OSError, pickle.PicklingError, AttributeError, TypeError):
+        return  # a cache we cannot write only costs speed
+    finally:
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
 
 
 def rules_from_text(text: str, name: str = "<rules>") -> RuleSet:
     """A rule set from rule text (for tests and tools)."""
-    parsed = parse_rules(text, name)
-    return build([(name, parsed)], {name: text}, [(name, [name])])
+    with _collector_paused():
+        parsed = parse_rules(text, name)
+        return build([(name, parsed)], {name: text}, [(name, [name])])
