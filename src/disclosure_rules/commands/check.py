@@ -1,80 +1,336 @@
-"""``disclosure-rules check FILE...``: check reports and print findings."""
+"""``disclosure-rules check FILE|DIR|- …``: check reports and print findings.
+
+What a preparer runs before publishing and an auditor over thousands of
+reports. Inputs are report files (JSON, YAML), directories, JSON Lines files
+and standard input; published reports are imported first. The output is
+human text (default), JSON, SARIF or JUnit, written as each report
+completes; the exit code says whether anything at ``--fail-on`` or worse
+was found (see :data:`CHECK_EPILOG`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from typing import Any, TextIO
 
-from ..checking import check
-from ..errors import DisclosureRulesError
-from ..findings import Result, Severity
-from ..loading import load_report
-from ..rulesets import load_rules
+from ..batch import (
+    PUBLISHED_SUFFIXES,
+    Pairing,
+    Runner,
+    Settings,
+    Source,
+    Summary,
+    Tally,
+    Task,
+    Unreadable,
+    collect,
+    load_source,
+    pair,
+    run_task,
+    scan_source,
+)
+from ..config import Config, find_config, load_config
+from ..findings import Severity
+from ..messages import BUILTIN_RULES
+from ..outputs import Options, Run, Sink, formats, make_sink, write_summary_csv
+from ..outputs.progress import Progress
+from ..rulesets import RuleSet, _matches, load_rules, official_rules_path
+from ..waivers import today
 from . import IO
 
-__all__ = ["add_parser", "run"]
+__all__ = ["CHECK_EPILOG", "add_parser", "run"]
+
+EXIT_USAGE = 2
+MANY_INPUTS = 64
+"""From this many inputs on, ``--jobs`` defaults to every core."""
+
+CHECK_EPILOG = """\
+  --fail-on warning 时警告也算作失败（退出码 1），--fail-on info 时提示也算；
+  已豁免的问题不计入退出码。批量检查时无法读取的文件会列在输出中，其余文件照常检查，
+  退出码为 2。
+  (--fail-on warning makes warnings count for exit code 1, --fail-on info also
+  infos; waived findings never count. In a batch, an unreadable file is listed
+  in the output, every other file is still checked, and the exit code is 2.)
+
+配置文件 configuration (disclosure-rules.yaml in the working directory, or --config):
+  rules: [rules/local]            额外规则包 extra rule packs (relative to the file)
+  disable: [PUB-DEADLINE, TXT-]   停用的规则或前缀 rules or prefixes not to run
+  severity: {SEC-TITLE: info}     调整严重程度 severity overrides
+  waivers:                        豁免 waivers (rule, reason, approved_by, expires
+    - rule: VAL-BLANK               required; organ, year, pointer narrow the scope)
+      organ: 某某区人民政府
+      year: 2023
+      pointer: /applications/results/unavailable
+      reason: 原件如此，已核实
+      approved_by: 王审计
+      expires: 2026-06-30
+"""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是整数 (not an integer): {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"不能为负数 (must not be negative): {value}")
+    return value
 
 
 def add_parser(sub: Any) -> None:
-    """Declare ``check``."""
+    """Declare ``check`` and its options."""
+    # Here, not at the top: cli imports this module while it loads.
     from ..cli import EPILOG
 
     parser = sub.add_parser(
-        "check", help="检查报告 check reports", epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "check", help="检查报告 check reports",
+        description="检查政府信息公开工作年度报告 (check annual reports): report files "
+                    "(JSON/YAML), directories, JSON Lines files (one report per line) or - "
+                    "for standard input; published reports (.txt .md .html .htm .pdf .docx) "
+                    "are imported, then checked.",
+        epilog=EPILOG + CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="report files (JSON/YAML)")
-    parser.add_argument("--rules", action="append", default=[], metavar="PATH",
-                        help="rule file or pack directory (default: the official pack)")
-    parser.add_argument("--previous", metavar="FILE", help="last year's report of the same organ")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (default: text)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of messages (default: zh)")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="报告文件、目录、.jsonl 或 - (a report file, directory, JSON Lines "
+                             "file, or - for standard input)")
+    inputs = parser.add_argument_group("输入 inputs")
+    inputs.add_argument("--previous", metavar="FILE",
+                        help="上一年度报告 (last year's report of the same organ, for the "
+                             "year-over-year rules; without it, reports among the inputs are "
+                             "paired by organ and year)")
+    inputs.add_argument("--no-pairing", action="store_true",
+                        help="不自动配对上一年度报告 (do not pair previous-year reports "
+                             "automatically)")
+    inputs.add_argument("--include-published", action="store_true",
+                        help="目录中的已发布格式也导入检查 (in directories, also import "
+                             "published reports: " + " ".join(PUBLISHED_SUFFIXES) + ")")
+    rules = parser.add_argument_group("规则 rules")
+    rules.add_argument("--rules", action="append", default=[], metavar="PATH",
+                       help="规则文件或规则包目录，代替官方规则包 (rule file or pack directory, "
+                            "instead of the official pack; repeatable)")
+    rules.add_argument("--config", metavar="FILE",
+                       help="配置文件 (configuration file; default: ./disclosure-rules.yaml "
+                            "if present)")
+    rules.add_argument("--select", action="append", default=[], metavar="IDS",
+                       help="只运行这些规则 (run only these rule ids or prefixes such as "
+                            "APP-; repeatable or comma-separated)")
+    rules.add_argument("--ignore", action="append", default=[], metavar="IDS",
+                       help="不运行这些规则 (do not run these rule ids or prefixes)")
+    rules.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
+                       help="此级别及以上的问题使退出码为 1 (findings of this severity or worse "
+                            "make the exit code 1; default: error)")
+    output = parser.add_argument_group("输出 output")
+    output.add_argument("--format", choices=formats(), default="text",
+                        help="输出格式 (output format; default: text)")
+    output.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="语言 (language of messages; default: zh)")
+    output.add_argument("-o", "--output", metavar="FILE",
+                        help="写入文件而非标准输出 (write to FILE instead of standard output)")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="颜色 (colour: auto = on a terminal unless NO_COLOR is set)")
+    output.add_argument("-v", "--verbose", action="store_true",
+                        help="列出未检查的规则及原因 (list the rules not evaluated, and why)")
+    output.add_argument("-q", "--quiet", action="store_true",
+                        help="不列出无问题的报告 (leave out reports without findings)")
+    output.add_argument("--summary", action="store_true",
+                        help="最后列出各规则未通过的报告数 (end with how many reports broke "
+                             "each rule)")
+    output.add_argument("--summary-csv", metavar="FILE",
+                        help="把各规则统计写入 CSV 文件 (write the per-rule table as CSV)")
+    output.add_argument("--no-progress", action="store_true",
+                        help="不显示进度条 (no progress bar on standard error)")
+    parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                        help="并行进程数，0 表示全部核心 (worker processes; 0 = every core; "
+                             f"default: every core from {MANY_INPUTS} inputs on, else 1)")
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, io: IO) -> int:
-    """Check every file; exit 0 clean, 1 error findings, 2 unreadable input."""
-    rules = load_rules(*args.rules)
-    previous = load_report(args.previous) if args.previous else None
-    results: list[Result] = []
-    unreadable: list[tuple[str, str]] = []
-    for name in args.files:
+# ------------------------------------------------------------------ set-up
+
+
+def _ids(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _config(args: argparse.Namespace) -> Config:
+    if args.config:
+        return load_config(args.config)
+    found = find_config(".")
+    return load_config(found) if found is not None else Config()
+
+
+def _rules(args: argparse.Namespace, config: Config) -> RuleSet:
+    if args.rules:
+        return load_rules(*args.rules, *config.rules)
+    if config.rules:
+        return load_rules(official_rules_path(), *config.rules)
+    return load_rules()
+
+
+def _known(rules: RuleSet, patterns: Sequence[str]) -> set[str]:
+    """Every rule id a pattern may name: the loaded rules, the structure
+    stage's, and (only when a pattern needs them: the import is not free)
+    the importer's."""
+    known = {info.rule_id for info in rules.all_rules} | set(BUILTIN_RULES)
+    if any(not any(_matches(k, p) for k in known) for p in patterns):
         try:
-            report = load_report(io.stdin.read(), name="<stdin>") if name == "-" \
-                else load_report(name)
-            results.append(check(report, rules, previous))
-        except DisclosureRulesError as exc:
-            unreadable.append((name, str(exc)))
-    if args.format == "json":
-        payload: dict[str, Any] = {
-            "reports": [r.to_dict() for r in results],
-            "errors": [{"file": f, "error": e} for f, e in unreadable],
-        }
-        json.dump(payload, io.stdout, ensure_ascii=False, indent=2)
-        io.stdout.write("\n")
-    else:
-        for result in results:
-            _print_result(result, args.lang, io)
-        for _name, error in unreadable:
-            io.stderr.write(f"{error}\n")
-    if unreadable:
-        return 2
-    return 1 if any(not r.ok for r in results) else 0
+            # Imported only when a pattern needs it: the importer is large.
+            from ..importer.notes import TITLES
+        except ImportError:  # the importer is optional to the checker
+            return known
+        known |= set(TITLES)
+    return known
 
 
-def _print_result(result: Result, lang: str, io: IO) -> None:
-    out = io.stdout
-    out.write(f"{result.file}\n")
-    for f in result.findings:
-        sev = f.severity.zh if lang == "zh" else f.severity.value
-        out.write(f"  {sev} {f.rule_id} {f.pointer}\n    {f.label}\n    {f.message.get(lang)}\n")
-    counts = {s: result.count(s) for s in Severity}
-    if lang == "zh":
-        out.write(f"  共 {counts[Severity.ERROR]} 个错误，{counts[Severity.WARNING]} 个警告，"
-                  f"{counts[Severity.INFO]} 个提示\n")
-    else:
-        out.write(f"  {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
-                  f"{counts[Severity.INFO]} infos\n")
+def _colour(choice: str, out: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    # https://no-color.org: a non-empty NO_COLOR turns colour off; an
+    # explicit --color always still wins.
+    return not os.environ.get("NO_COLOR") and _isatty(out)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _tasks(items: Sequence[Source | Unreadable], previous: Source | None, runner: Runner,
+           pairing: bool) -> list[Task | Unreadable]:
+    """A task per source, with the previous-year report to use: the one
+    given, or one found among the inputs (same organ, year − 1)."""
+    if previous is not None:
+        given = Pairing("given", (previous.name,))
+        return [Task(i, previous, given) if isinstance(i, Source) else i for i in items]
+    pairs: dict[Source, tuple[Source | None, Pairing]] = {}
+    pairable = [i for i in items if isinstance(i, Source) and i.kind in ("report", "jsonl")]
+    if pairing and len(pairable) > 1:
+        keys = list(runner.map(scan_source, pairable))
+        pairs = {pairable[i]: value for i, value in pair(pairable, keys).items()}
+    return [Task(i, *pairs.get(i, (None, None))) if isinstance(i, Source) else i for i in items]
+
+
+# --------------------------------------------------------------------- run
+
+
+def _ruleset(args: argparse.Namespace, config: Config, io: IO) -> RuleSet | None:
+    """The configured rule set, or None (after saying why) when ``--select``
+    or ``--ignore`` names no rule. A configuration naming no rule raises."""
+    rules = _rules(args, config)
+    select, ignore = _ids(args.select), _ids(args.ignore)
+    patterns = [*select, *ignore, *(r.rule for r in config.disable),
+                *(r.rule for r, _ in config.severity), *(w.rule for w in config.waivers)]
+    known = _known(rules, patterns)
+    config.check_ids(known)
+    unknown = [p for p in (*select, *ignore) if not any(_matches(k, p) for k in known)]
+    if unknown:
+        io.stderr.write(f"disclosure-rules: 没有编号为（或以此开头的）规则 (no rule has this id "
+                        f"or prefix): {', '.join(unknown)}\n")
+        return None
+    return rules.configured(severity=config.severity_overrides, select=select,
+                            ignore=(*(r.rule for r in config.disable), *ignore))
+
+
+def _previous(args: argparse.Namespace) -> Source | None:
+    """The ``--previous`` report, read once here so that an unreadable one
+    ends the run before any output (a :class:`DisclosureRulesError`)."""
+    if not args.previous:
+        return None
+    kind = "published" if args.previous.lower().endswith(PUBLISHED_SUFFIXES) else "report"
+    previous = Source(args.previous, kind)
+    load_source(previous)
+    return previous
+
+
+def _jobs(requested: int | None, items: Sequence[Source | Unreadable]) -> int:
+    """Worker processes: as asked (0 = every core), by default every core
+    for a batch of many inputs, and never more than there are sources."""
+    jobs = requested if requested is not None else (0 if len(items) >= MANY_INPUTS else 1)
+    sources = sum(isinstance(i, Source) for i in items)
+    return min(jobs or os.cpu_count() or 1, max(1, sources))
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    """Check every input; exit 0 clean, 1 findings at ``--fail-on`` or worse,
+    2 an unreadable input, a bad configuration or rule file."""
+    config = _config(args)
+    ruleset = _ruleset(args, config, io)
+    if ruleset is None:
+        return EXIT_USAGE
+    if args.files.count("-") > 1:
+        io.stderr.write("disclosure-rules: 标准输入（-）只能出现一次 (- may appear only once)\n")
+        return EXIT_USAGE
+    previous = _previous(args)
+    day = today()
+    items = collect(args.files, io.stdin, include_published=args.include_published)
+    published = any(isinstance(i, Source) and i.kind == "published"
+                    for i in (*items, previous))
+    run_info = Run(ruleset, config.file, tuple(w for w in config.waivers if w.expired(day)),
+                   published)
+    with ExitStack() as stack:
+        out = io.stdout
+        if args.output:
+            try:
+                out = stack.enter_context(open(args.output, "w", encoding="utf-8"))
+            except OSError as exc:
+                io.stderr.write(f"disclosure-rules: {args.output}: 无法写入 (cannot write): "
+                                f"{exc.strerror}\n")
+                return EXIT_USAGE
+        options = Options(lang=args.lang, fail_on=Severity(args.fail_on), verbose=args.verbose,
+                          quiet=args.quiet, color=_colour(args.color, out), summary=args.summary)
+        sink = make_sink(args.format, out, options, run_info)
+        # Workers render each report's output themselves, with a sink of
+        # their own that only renders (it holds no open file to pickle).
+        renderer = make_sink(args.format, None, options, run_info)
+        settings = Settings(ruleset, config.waivers, day, renderer)
+        runner = stack.enter_context(Runner(settings, _jobs(args.jobs, items)))
+        tasks = _tasks(items, previous, runner, not args.no_pairing)
+        try:
+            summary = _stream(sink, runner, tasks, Tally(ruleset, options.fail_on),
+                              Progress(io.stderr, len(tasks),
+                                       enabled=not args.no_progress and _isatty(io.stderr)),
+                              shared_terminal=_isatty(out) and _isatty(io.stderr))
+            out.flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, and keep Python
+            # from complaining again when it flushes stdout at exit.
+            if out is sys.stdout:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_USAGE
+    if args.summary_csv:
+        try:
+            write_summary_csv(summary, args.summary_csv)
+        except OSError as exc:
+            io.stderr.write(f"disclosure-rules: {args.summary_csv}: 无法写入 (cannot write): "
+                            f"{exc.strerror}\n")
+            return EXIT_USAGE
+    return summary.exit_code
+
+
+def _stream(sink: Sink, runner: Runner, tasks: Sequence[Task | Unreadable], tally: Tally,
+            progress: Progress, *, shared_terminal: bool) -> Summary:
+    """Check the tasks and write each record as it completes; the summary.
+
+    ``shared_terminal``: output and progress bar share one terminal, so the
+    bar is cleared before each write (otherwise that would only make it
+    flicker)."""
+    sink.begin()
+    for record in runner.map(run_task, tasks):
+        if shared_terminal:
+            progress.clear()
+        if isinstance(record, Unreadable):
+            sink.unreadable(record)
+        else:
+            sink.report(record.text)
+        tally.add(record)
+        progress.advance()
+    progress.clear()
+    summary = tally.summary()
+    sink.end(summary)
+    return summary

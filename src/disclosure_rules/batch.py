@@ -1,0 +1,714 @@
+"""Checking many reports: inputs, previous-year pairing, workers, tallies.
+
+The command line's ``check`` is a pipeline over *sources* (a report file,
+one line of a JSON Lines file, standard input, a published report to
+import). :func:`collect` turns the arguments into sources in a fixed order;
+:func:`pair` finds last year's report of the same organ among them;
+:class:`Runner` maps :func:`run_task` over them in this process or in a pool
+of workers: each is checked (:func:`check_task`) and its output rendered
+where it was checked, and the main process receives, in input order as each
+completes, only that text and a few counts (:class:`Done`), so that nothing
+but counters (:class:`Tally`) outlives a report's output.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, TextIO, TypeVar
+
+import yaml
+
+from .checking import check
+from .config import CONFIG_NAMES
+from .errors import DisclosureRulesError, DocumentError
+from .findings import Finding, Message, Result, Severity
+from .loading import Report, decode, load_report, parse_document
+from .pointer import split_pointer, to_pointer
+from .rulesets import RuleSet
+from .waivers import Waiver, apply_waivers
+
+__all__ = [
+    "PUBLISHED_SUFFIXES",
+    "REPORT_SUFFIXES",
+    "Checked",
+    "Done",
+    "Pairing",
+    "Renderer",
+    "RuleCount",
+    "Runner",
+    "Settings",
+    "Source",
+    "Summary",
+    "Tally",
+    "Task",
+    "Unreadable",
+    "check_task",
+    "collect",
+    "fails",
+    "load_source",
+    "pair",
+    "run_task",
+    "scan_source",
+]
+
+REPORT_SUFFIXES = (".json", ".yaml", ".yml")
+JSONL_SUFFIX = ".jsonl"
+PUBLISHED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+# ------------------------------------------------------------------ records
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where one report comes from.
+
+    ``kind`` is ``report`` (a JSON or YAML file), ``jsonl`` (line ``line`` of
+    a JSON Lines file, starting at byte ``offset``), ``stdin`` (``text``
+    read from standard input) or ``published`` (a text, Markdown, HTML, PDF
+    or DOCX report to import first); ``directory`` names a directory only
+    in an :class:`Unreadable` (one with no report in it).
+    """
+
+    path: str
+    kind: str = "report"
+    line: int | None = None
+    offset: int = 0
+    text: str | None = field(default=None, repr=False)
+
+    @property
+    def file(self) -> str:
+        """The file outputs print (``<stdin>`` for standard input)."""
+        return "<stdin>" if self.kind == "stdin" else self.path
+
+    @property
+    def name(self) -> str:
+        """The name outputs print: the path, ``path:line`` for a JSON Lines
+        report, ``<stdin>``."""
+        if self.kind == "stdin":
+            return "<stdin>"
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An input that could not be read as a report (or a report the checker
+    failed on: ``internal``). ``line``/``column`` locate the problem in the
+    input when known."""
+
+    source: Source
+    message: str
+    line: int | None = None
+    column: int | None = None
+    internal: bool = False
+
+    @property
+    def location(self) -> str:
+        """``path:line:column`` of the problem."""
+        where = self.source.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"file": self.source.name, "path": self.source.path, "line": self.line,
+                "column": self.column, "message": self.message,
+                "kind": "internal" if self.internal else "unreadable"}
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """How last year's report was found: ``given`` (``--previous``),
+    ``auto`` (same organ, year − 1, among the inputs), or ``ambiguous``
+    (several candidates, none used). ``problem`` is set when the previous
+    report could not be read (the report is then checked without it)."""
+
+    how: str
+    files: tuple[str, ...]
+    problem: str | None = None
+
+    @property
+    def file(self) -> str | None:
+        """The previous report used, if any."""
+        return self.files[0] if self.how != "ambiguous" and self.files else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"file": self.file, "paired": self.how, "candidates": list(self.files),
+                "problem": self.problem}
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One report checked: its result (waived findings removed), the waived
+    findings with their waivers, the remaining findings that only an expired
+    waiver covers (by index), where each finding's cell is in the input
+    (line, column) when known, and the previous-year pairing."""
+
+    source: Source
+    result: Result
+    kind: str
+    waived: tuple[tuple[Finding, Waiver], ...] = ()
+    expired: tuple[tuple[int, Waiver], ...] = ()
+    positions: tuple[tuple[int, int] | None, ...] = ()
+    previous: Pairing | None = None
+
+    def position(self, index: int) -> tuple[int, int] | None:
+        """Where finding ``index`` is in the input, when known."""
+        return self.positions[index] if index < len(self.positions) else None
+
+    def expired_waiver(self, index: int) -> Waiver | None:
+        """The expired waiver that would have covered finding ``index``."""
+        return next((w for i, w in self.expired if i == index), None)
+
+
+class Renderer(Protocol):
+    """Turns a checked report into output text (an output format's sink)."""
+
+    def render(self, checked: Checked) -> str:
+        """The output for one report."""
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A checked report as the main process receives it: its output text,
+    rendered in the worker, and what the run's counters need — the rule id
+    and severity of each finding, titles of rules the rule set does not
+    describe (the importer's), and how many findings were waived and rules
+    not evaluated. Far cheaper to send between processes than the result."""
+
+    text: str
+    findings: tuple[tuple[str, Severity], ...] = ()
+    titles: tuple[tuple[str, Message], ...] = ()
+    waived: int = 0
+    not_evaluated: int = 0
+
+    @classmethod
+    def of(cls, checked: Checked, text: str, rules: RuleSet) -> Done:
+        """The record of ``checked`` with its rendered ``text``."""
+        findings = checked.result.findings
+        titles = {f.rule_id: f.title for f in findings if f.title is not None}
+        return cls(text, tuple((f.rule_id, f.severity) for f in findings),
+                   tuple((k, v) for k, v in titles.items() if rules.info(k) is None),
+                   len(checked.waived), len(checked.result.not_evaluated))
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit of work: a source and the previous-year report to use."""
+
+    source: Source
+    previous: Source | None = None
+    pairing: Pairing | None = None
+
+
+# ------------------------------------------------------------------- inputs
+
+
+def collect(paths: Sequence[str], stdin: TextIO, *, include_published: bool = False
+            ) -> list[Source | Unreadable]:
+    """The sources named by the command line's arguments, in order.
+
+    A directory is walked recursively in name order (hidden entries and
+    configuration files skipped) for ``.json .yaml .yml .jsonl`` files,
+    and for published reports with ``include_published``; a ``.jsonl``
+    file gives one source per non-blank line; ``-`` is standard input.
+    Explicitly named published reports are always imported. A directory or
+    JSON Lines file with no report in it is an :class:`Unreadable` entry.
+    """
+    out: list[Source | Unreadable] = []
+    for raw in paths:
+        if raw == "-":
+            out.append(Source("-", "stdin", text=stdin.read()))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = list(_walk(path, include_published))
+            if not found:
+                hint = "" if include_published else (
+                    "；已发布格式（.txt .md .html .pdf .docx）须加 --include-published "
+                    "(published formats need --include-published)")
+                out.append(Unreadable(Source(raw, "directory"), "目录中没有报告文件 "
+                                      f"(no report files in this directory){hint}"))
+            for file in found:
+                out.extend(_file_sources(str(file)))
+        else:
+            out.extend(_file_sources(raw))
+    return out
+
+
+def _walk(root: Path, include_published: bool) -> Iterator[Path]:
+    suffixes = REPORT_SUFFIXES + (JSONL_SUFFIX,) + (PUBLISHED_SUFFIXES if include_published
+                                                   else ())
+    for directory, dirnames, filenames in os.walk(root):
+        # Sorted in place so that os.walk descends in name order: the output
+        # of a batch must not depend on the file system's listing order.
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name in CONFIG_NAMES:
+                continue
+            if Path(name).suffix.lower() in suffixes:
+                yield Path(directory) / name
+
+
+def _file_sources(path: str) -> list[Source | Unreadable]:
+    suffix = Path(path).suffix.lower()
+    if suffix == JSONL_SUFFIX:
+        return _jsonl_sources(path)
+    if suffix in PUBLISHED_SUFFIXES:
+        return [Source(path, "published")]
+    return [Source(path, "report")]
+
+
+def _jsonl_sources(path: str) -> list[Source | Unreadable]:
+    sources: list[Source | Unreadable] = []
+    try:
+        with open(path, "rb") as handle:
+            offset = 0
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    sources.append(Source(path, "jsonl", line=number, offset=offset))
+                offset += len(line)
+    except OSError as exc:
+        reason = "文件不存在 (no such file)" if isinstance(exc, FileNotFoundError) else \
+            f"无法读取 (cannot read): {exc.strerror}"
+        return [Unreadable(Source(path), reason)]
+    if not sources:
+        return [Unreadable(Source(path), "JSON Lines 文件中没有报告 (no report in this file)")]
+    return sources
+
+
+def _read_line(source: Source) -> str:
+    with open(source.path, "rb") as handle:
+        handle.seek(source.offset)
+        raw = handle.readline()
+    return decode(raw, source.name)
+
+
+def load_source(source: Source) -> tuple[Report, tuple[Finding, ...], str]:
+    """Load one source: the report, the import findings (published reports
+    only) and the input kind (``json``, ``yaml``, ``text``, ``pdf`` …).
+
+    Raises:
+        DisclosureRulesError: the source cannot be read (DocumentError,
+            ImportReportError), with its file and position.
+    """
+    if source.kind == "stdin":
+        report = load_report(source.text or "", name=source.name)
+        return report, (), report.syntax
+    if source.kind == "jsonl":
+        text = _read_line(source)
+        try:
+            report = parse_document(text, name=source.name, syntax="json")
+        except DocumentError as exc:
+            # The line's own position (line 1, column c) becomes the file's.
+            raise DocumentError(exc.reason, file=source.path, line=source.line,
+                                column=exc.column) from None
+        return report, (), "jsonl"
+    if source.kind == "published":
+        # Imported only when needed: the importer is large and optional.
+        from .importer import import_report
+
+        imported = import_report(source.path)
+        report = load_report(imported.document, name=source.path)
+        return report, tuple(_provenance(f) for f in imported.findings), imported.kind
+    report = load_report(Path(source.path), name=source.path)
+    return report, (), report.syntax
+
+
+def _provenance(finding: Finding) -> Finding:
+    """An import finding whose ``source`` is a mapping or None, as
+    findings.py types it (the importer may word it as text: "page 4, row 5",
+    or leave it empty)."""
+    source: Any = finding.source
+    if not isinstance(source, str):
+        return finding
+    parts: dict[str, Any] = {}
+    for piece in filter(None, (p.strip() for p in source.split(","))):
+        key, _, value = piece.rpartition(" ")
+        if not key or not value.isdigit():
+            return replace(finding, source={"text": source})
+        parts[key] = int(value)
+    return replace(finding, source=parts or None)
+
+
+# ------------------------------------------------------------------ pairing
+
+
+def scan_source(source: Source) -> tuple[str, int] | None:
+    """(organ name, year) of a report, read cheaply for pairing; None when
+    unknown or unreadable (the check itself will say why)."""
+    if source.kind not in ("report", "jsonl"):
+        return None
+    try:
+        if source.kind == "jsonl":
+            data = json.loads(_read_line(source))
+        else:
+            raw = Path(source.path).read_bytes()
+            text = raw.decode("utf-8-sig")
+            if text.lstrip()[:1] in ("{", "[") or source.path.lower().endswith(".json"):
+                data = json.loads(text)
+            else:
+                data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, ValueError, yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    organ, year = data.get("organ"), data.get("year")
+    name = organ.get("name") if isinstance(organ, dict) else None
+    if not isinstance(name, str) or not name.strip() or isinstance(year, bool) or \
+            not isinstance(year, int):
+        return None
+    return name.strip(), year
+
+
+def pair(sources: Sequence[Source], keys: Sequence[tuple[str, int] | None]
+         ) -> dict[int, tuple[Source | None, Pairing]]:
+    """For each source whose organ has a report of the year before among
+    ``sources``, that report (by index into ``sources``).
+
+    ``keys[i]`` is (organ name, year) of ``sources[i]``. With several
+    candidates, one in the same directory (or JSON Lines file) wins; if
+    that does not decide, none is used and the pairing says ``ambiguous``.
+    """
+    index: dict[tuple[str, int], list[int]] = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            index.setdefault(key, []).append(i)
+    pairs: dict[int, tuple[Source | None, Pairing]] = {}
+    for i, key in enumerate(keys):
+        if key is None:
+            continue
+        candidates = index.get((key[0], key[1] - 1), [])
+        if len(candidates) > 1:
+            near = [c for c in candidates if _home(sources[c]) == _home(sources[i])]
+            candidates = near if len(near) == 1 else candidates
+        if len(candidates) == 1:
+            chosen = sources[candidates[0]]
+            pairs[i] = (chosen, Pairing("auto", (chosen.name,)))
+        elif candidates:
+            pairs[i] = (None, Pairing("ambiguous", tuple(sources[c].name for c in candidates)))
+    return pairs
+
+
+def _home(source: Source) -> str:
+    return source.path if source.kind == "jsonl" else str(Path(source.path).parent)
+
+
+# ------------------------------------------------------------------- worker
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every worker needs, sent once (the pool initializer): the
+    configured rule set, the waivers and the date they are judged on, and
+    the renderer of the output format (so that workers, not the main
+    process, turn each checked report into output text)."""
+
+    rules: RuleSet
+    waivers: tuple[Waiver, ...] = ()
+    today: _dt.date = field(default_factory=_dt.date.today)
+    renderer: Renderer | None = None
+
+
+_settings: Settings | None = None
+# The previous-year report last loaded by this worker: with --previous every
+# task names the same one, and it is read once per worker, not per report.
+_previous_cache: dict[Source, tuple[Report | None, str | None]] = {}
+
+
+def _init(settings: Settings, worker: bool = False) -> None:
+    global _settings  # noqa: PLW0603 - per-process worker state, set once
+    _settings = settings
+    _previous_cache.clear()
+    if worker:
+        # Ctrl-C is the main process's to handle (it stops the pool); a
+        # traceback from every worker would bury its message.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _load_previous(source: Source) -> tuple[Report | None, str | None]:
+    cached = _previous_cache.get(source)
+    if cached is None:
+        try:
+            cached = (load_source(source)[0], None)
+        except DisclosureRulesError as exc:
+            cached = (None, str(exc))
+        _previous_cache.clear()
+        _previous_cache[source] = cached
+    return cached
+
+
+def check_task(task: Task | Unreadable) -> Checked | Unreadable:
+    """Check one source (in a worker or in this process); an input already
+    known to be unreadable passes through unchanged."""
+    if isinstance(task, Unreadable):
+        return task
+    assert _settings is not None, "Runner sets the worker's settings"
+    source = replace(task.source, text=None)
+    pairing = task.pairing
+    try:
+        report, imported, kind = load_source(task.source)
+        previous: Report | None = None
+        if task.previous is not None:
+            previous, problem = _load_previous(task.previous)
+            if problem is not None and pairing is not None:
+                pairing = replace(pairing, problem=problem)
+        result = check(report, _settings.rules, previous)
+    except DocumentError as exc:
+        return Unreadable(source, exc.reason, exc.line, exc.column)
+    except DisclosureRulesError as exc:
+        return Unreadable(source, getattr(exc, "reason", str(exc)))
+    except Exception as exc:  # one report must not end a batch of thousands
+        return Unreadable(source, f"内部错误，请报告此问题 (internal error, please report it): "
+                                  f"{type(exc).__name__}: {exc}", internal=True)
+    if imported:
+        result = _with_imported(result, imported, _settings.rules)
+    applied = apply_waivers(result, _settings.waivers, _settings.today)
+    result = applied.result
+    positions = tuple(_position(report, task.source, f.pointer) for f in result.findings) \
+        if result.findings and report.text is not None else ()
+    return Checked(source, result, kind, applied.waived, applied.expired, positions, pairing)
+
+
+def run_task(task: Task | Unreadable) -> Done | Unreadable:
+    """Check one source and render its output with the worker's renderer."""
+    record = check_task(task)
+    if isinstance(record, Unreadable):
+        return record
+    assert _settings is not None, "Runner sets the worker's settings"
+    renderer = _settings.renderer
+    return Done.of(record, renderer.render(record) if renderer is not None else "",
+                   _settings.rules)
+
+
+def _with_imported(result: Result, imported: Sequence[Finding], rules: RuleSet) -> Result:
+    """The result with the import findings merged in (selected, ignored and
+    re-graded like any rule's findings)."""
+    extra = []
+    for finding in imported:
+        if not rules.active(finding.rule_id):
+            continue
+        severity = rules.severity_of(finding.rule_id) or finding.severity
+        changed = severity is not finding.severity
+        extra.append(replace(finding, severity=severity) if changed else finding)
+    findings = tuple(sorted((*result.findings, *extra), key=lambda f: f.sort_key))
+    return replace(result, findings=findings)
+
+
+def _position(report: Report, source: Source, pointer: str) -> tuple[int, int] | None:
+    """(line, column) of the pointer's value in the input, or of its nearest
+    present ancestor (a missing section points at the object that lacks it)."""
+    parts = list(split_pointer(pointer))
+    while True:
+        found = report.position(to_pointer(parts))
+        if found is not None:
+            if source.kind == "jsonl" and source.line is not None:
+                return source.line, found[1]
+            return found
+        if not parts:
+            return None
+        parts.pop()
+
+
+# ------------------------------------------------------------------- runner
+
+
+def _run_chunk(function: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [function(item) for item in chunk]
+
+
+class Runner:
+    """Runs a function over items in this process (``jobs`` = 1) or in a
+    pool of ``jobs`` worker processes, yielding results in input order.
+
+    Work goes out in chunks with a bounded number in flight, so that a slow
+    consumer never lets results pile up in memory. Use as a context manager.
+    """
+
+    def __init__(self, settings: Settings, jobs: int = 1) -> None:
+        self.jobs = max(1, jobs)
+        self._pool: Any = None
+        if self.jobs == 1:
+            _init(settings)
+        else:
+            # The rule set travels once per worker, through the initializer
+            # (it pickles as its IR and recompiles in the worker).
+            self._pool = multiprocessing.get_context().Pool(
+                self.jobs, initializer=_init, initargs=(settings, True))
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """``function(item)`` for each item, in order."""
+        if self._pool is None:
+            for item in items:
+                yield function(item)
+            return
+        # Chunks big enough to amortise the round trip, small enough that
+        # every worker gets several; a bounded number in flight.
+        size = max(1, min(16, len(items) // (self.jobs * 8)))
+        chunks = (items[i:i + size] for i in range(0, len(items), size))
+        pending = deque(self._pool.apply_async(_run_chunk, (function, chunk))
+                        for chunk in islice(chunks, self.jobs * 4))
+        while pending:
+            done = pending.popleft().get()
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(self._pool.apply_async(_run_chunk, (function, following)))
+            yield from done
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+# ------------------------------------------------------------------ tallies
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCount:
+    """How many reports broke one rule, and with how many findings."""
+
+    rule_id: str
+    severity: Severity
+    reports: int
+    findings: int
+    title: Message | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"rule_id": self.rule_id, "severity": self.severity.value,
+                "title": self.title.to_dict() if self.title else None,
+                "reports": self.reports, "findings": self.findings}
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The run in numbers (what the last lines of every output say)."""
+
+    reports: int
+    failed: int
+    with_errors: int
+    with_findings: int
+    unreadable: int
+    findings: dict[str, int]
+    waived: int
+    not_evaluated: int
+    rules: tuple[RuleCount, ...]
+    fail_on: Severity
+    exit_code: int
+
+    @property
+    def clean(self) -> int:
+        """Reports with no finding at all."""
+        return self.reports - self.with_findings
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "reports": self.reports,
+            "failed": self.failed,
+            "with_errors": self.with_errors,
+            "with_findings": self.with_findings,
+            "clean": self.clean,
+            "unreadable": self.unreadable,
+            "findings": dict(self.findings),
+            "waived": self.waived,
+            "not_evaluated": self.not_evaluated,
+            "fail_on": self.fail_on.value,
+            "exit_code": self.exit_code,
+            "rules": [r.to_dict() for r in self.rules],
+        }
+
+
+def fails(result: Result, fail_on: Severity = Severity.ERROR) -> bool:
+    """Whether a result counts against the exit code: a finding of
+    ``fail_on`` or worse (``--fail-on``)."""
+    return any(f.severity.rank <= fail_on.rank for f in result.findings)
+
+
+class Tally:
+    """Counters over a run: all that is kept of the reports once their
+    output is written."""
+
+    def __init__(self, rules: RuleSet, fail_on: Severity = Severity.ERROR) -> None:
+        self.rules = rules
+        self.fail_on = fail_on
+        self.reports = self.failed = self.with_errors = self.with_findings = 0
+        self.unreadable = self.waived = self.not_evaluated = 0
+        self.findings = {s.value: 0 for s in Severity}
+        self._rule_reports: dict[str, int] = {}
+        self._rule_findings: dict[str, int] = {}
+        self._rule_severity: dict[str, Severity] = {}
+        self._rule_title: dict[str, Message] = {}
+
+    def add(self, record: Done | Unreadable) -> None:
+        """Count one record."""
+        if isinstance(record, Unreadable):
+            self.unreadable += 1
+            return
+        self.reports += 1
+        self.failed += any(s.rank <= self.fail_on.rank for _, s in record.findings)
+        self.with_errors += any(s is Severity.ERROR for _, s in record.findings)
+        self.with_findings += bool(record.findings)
+        self.waived += record.waived
+        self.not_evaluated += record.not_evaluated
+        seen: set[str] = set()
+        for rule_id, severity in record.findings:
+            self.findings[severity.value] += 1
+            self._rule_findings[rule_id] = self._rule_findings.get(rule_id, 0) + 1
+            if rule_id not in seen:
+                seen.add(rule_id)
+                self._rule_reports[rule_id] = self._rule_reports.get(rule_id, 0) + 1
+            known = self._rule_severity.get(rule_id)
+            if known is None or severity.rank < known.rank:
+                self._rule_severity[rule_id] = severity
+        for rule_id, title in record.titles:
+            self._rule_title.setdefault(rule_id, title)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when an input could not be read, else 1 when a report fails,
+        else 0."""
+        if self.unreadable:
+            return 2
+        return 1 if self.failed else 0
+
+    def summary(self) -> Summary:
+        """The counters as a :class:`Summary`."""
+        rules = []
+        for rule_id, reports in self._rule_reports.items():
+            info = self.rules.info(rule_id)
+            title = info.title if info is not None else self._rule_title.get(rule_id)
+            rules.append(RuleCount(rule_id, self._rule_severity[rule_id], reports,
+                                   self._rule_findings[rule_id], title))
+        rules.sort(key=lambda r: (-r.reports, r.severity.rank, r.rule_id))
+        return Summary(self.reports, self.failed, self.with_errors, self.with_findings,
+                       self.unreadable, dict(self.findings), self.waived, self.not_evaluated,
+                       tuple(rules), self.fail_on, self.exit_code)
+

@@ -1,0 +1,252 @@
+"""The configuration file of ``disclosure-rules check``.
+
+``disclosure-rules.yaml`` in the working directory (or the file named by
+``--config``)::
+
+    rules: [rules/shanghai]          # extra rule packs, relative to this file
+    disable: [PUB-DEADLINE, TXT-]    # rule ids or prefixes that do not run
+    severity:                        # severity overrides
+      SEC-TITLE: info
+    waivers:                         # accepted findings, each one auditable
+      - rule: VAL-BLANK
+        organ: 上海市嘉定区人力资源和社会保障局   # optional scope
+        year: 2020                               # optional scope
+        pointer: /applications/results/unavailable   # optional: this cell and below
+        reason: 原件如此，已向编制机关核实
+        approved_by: 王审计
+        expires: 2026-06-30
+
+Every problem is a :class:`~disclosure_rules.errors.ConfigError` naming the
+file, the line and the key (``waivers[2].expires``): the file is read with
+``yaml.compose`` so that every value keeps its position.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .findings import Severity
+from .rulesets import _matches
+from .waivers import Waiver
+
+__all__ = ["CONFIG_NAMES", "Config", "RuleRef", "find_config", "load_config"]
+
+CONFIG_NAMES = ("disclosure-rules.yaml", "disclosure-rules.yml")
+"""File names looked for in the working directory."""
+
+_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO,
+               "错误": Severity.ERROR, "警告": Severity.WARNING, "提示": Severity.INFO}
+_TOP_KEYS = ("rules", "disable", "severity", "waivers")
+_WAIVER_KEYS = ("rule", "organ", "year", "pointer", "reason", "approved_by", "expires")
+_WAIVER_REQUIRED = ("rule", "reason", "approved_by", "expires")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """A rule id or prefix as written in the configuration, with its line
+    and key (for errors that point back at it)."""
+
+    rule: str
+    line: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A loaded configuration (empty when there is no file)."""
+
+    file: str | None = None
+    rules: tuple[str, ...] = ()
+    disable: tuple[RuleRef, ...] = ()
+    severity: tuple[tuple[RuleRef, Severity], ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    @property
+    def severity_overrides(self) -> dict[str, Severity]:
+        """``{rule id: severity}``."""
+        return {ref.rule: level for ref, level in self.severity}
+
+    def check_ids(self, known: Collection[str]) -> None:
+        """Raise :class:`ConfigError` for a rule id (or prefix) that names no
+        known rule: a typo would otherwise disable, re-grade or waive nothing,
+        silently."""
+        refs: list[RuleRef] = [*self.disable, *(ref for ref, _ in self.severity)]
+        refs += [RuleRef(w.rule, w.line, "waivers") for w in self.waivers]
+        for ref in refs:
+            if not any(_matches(rule_id, ref.rule) for rule_id in known):
+                raise ConfigError(
+                    f"没有编号为（或以此开头的）规则“{ref.rule}” (no rule has this id or prefix)",
+                    file=self.file or "", line=ref.line, key=ref.key)
+
+
+def find_config(directory: str | Path = ".") -> Path | None:
+    """The configuration file in ``directory``, if there is one."""
+    for name in CONFIG_NAMES:
+        candidate = Path(directory) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check a configuration file.
+
+    Raises:
+        ConfigError: the file cannot be read, is not YAML, or has an unknown
+            key, a value of the wrong type, or a waiver without its reason,
+            approver or expiry date — with the line and key.
+    """
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError("配置文件不存在 (no such configuration file)", file=name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"无法读取配置文件 (cannot read the configuration file): {exc}",
+                          file=name) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        return _Reader(name, loader).config(root, Path(path).parent)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(f"不是有效的 YAML (invalid YAML): {exc.problem or exc.context}",
+                          file=name, line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"不是有效的 YAML (invalid YAML): {exc}", file=name) from None
+    finally:
+        loader.dispose()
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _Reader:
+    """Checks the composed YAML tree of one configuration file."""
+
+    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+        self.file = file
+        self.loader = loader
+
+    def fail(self, message: str, node: yaml.Node | None, key: str) -> ConfigError:
+        return ConfigError(message, file=self.file, line=_line(node) if node else None, key=key)
+
+    def value(self, node: yaml.Node) -> Any:
+        return self.loader.construct_object(node, deep=True)
+
+    def items(self, node: yaml.Node, key: str, allowed: tuple[str, ...] | None
+              ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        """(key, key node, value node) of a mapping; unknown and repeated
+        keys are errors."""
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail("应为键值表 (expected a mapping)", node, key)
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            name = self.value(key_node)
+            where = f"{key}.{name}" if key else str(name)
+            if not isinstance(name, str):
+                raise self.fail("键应为文本 (keys must be text)", key_node, where)
+            if name in seen:
+                raise self.fail("键重复出现 (duplicated key)", key_node, where)
+            seen.add(name)
+            if allowed is not None and name not in allowed:
+                raise self.fail(f"未知的键，可用的键为 {', '.join(allowed)} "
+                                f"(unknown key; known keys: {', '.join(allowed)})", key_node, where)
+            yield name, key_node, value_node
+
+    def text(self, node: yaml.Node, key: str) -> str:
+        value = self.value(node)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail("应为非空文本 (expected non-empty text)", node, key)
+        return value.strip()
+
+    def texts(self, node: yaml.Node, key: str) -> list[tuple[str, yaml.Node, str]]:
+        """A list of texts (a single text is a list of one)."""
+        if isinstance(node, yaml.ScalarNode):
+            return [(self.text(node, key), node, key)]
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail("应为列表 (expected a list)", node, key)
+        return [(self.text(item, f"{key}[{i}]"), item, f"{key}[{i}]")
+                for i, item in enumerate(node.value)]
+
+    def config(self, root: yaml.Node | None, base: Path) -> Config:
+        if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
+            return Config(file=self.file)
+        rules: list[str] = []
+        disable: list[RuleRef] = []
+        severity: list[tuple[RuleRef, Severity]] = []
+        waivers: list[Waiver] = []
+        for name, _key_node, node in self.items(root, "", _TOP_KEYS):
+            if name == "rules":
+                for path, item, key in self.texts(node, name):
+                    resolved = base / path
+                    if not resolved.exists():
+                        raise self.fail(f"规则文件或目录不存在 (no such rule file or directory): "
+                                        f"{resolved}", item, key)
+                    rules.append(str(resolved))
+            elif name == "disable":
+                disable += [RuleRef(rule, _line(item), key)
+                            for rule, item, key in self.texts(node, name)]
+            elif name == "severity":
+                for rule, rule_node, value_node in self.items(node, name, None):
+                    level = self.value(value_node)
+                    if level not in _SEVERITIES:
+                        raise self.fail("严重程度应为 error、warning 或 info "
+                                        "(severity must be error, warning or info)",
+                                        value_node, f"severity.{rule}")
+                    severity.append((RuleRef(rule, _line(rule_node), f"severity.{rule}"),
+                                     _SEVERITIES[level]))
+            else:
+                if not isinstance(node, yaml.SequenceNode):
+                    raise self.fail("应为列表 (expected a list)", node, name)
+                waivers += [self.waiver(item, f"waivers[{i}]")
+                            for i, item in enumerate(node.value)]
+        return Config(self.file, tuple(rules), tuple(disable), tuple(severity), tuple(waivers))
+
+    def waiver(self, node: yaml.Node, key: str) -> Waiver:
+        fields: dict[str, Any] = {}
+        for name, _key_node, value_node in self.items(node, key, _WAIVER_KEYS):
+            where = f"{key}.{name}"
+            if name == "year":
+                year = self.value(value_node)
+                if isinstance(year, bool) or not isinstance(year, int):
+                    raise self.fail("年度应为整数 (year must be an integer)", value_node, where)
+                fields[name] = year
+            elif name == "expires":
+                fields[name] = self.date(value_node, where)
+            elif name == "pointer":
+                pointer = self.text(value_node, where)
+                if not pointer.startswith("/"):
+                    raise self.fail("应为以 / 开头的 JSON Pointer (expected a JSON Pointer "
+                                    "starting with /)", value_node, where)
+                fields[name] = pointer
+            else:
+                fields[name] = self.text(value_node, where)
+        missing = [name for name in _WAIVER_REQUIRED if name not in fields]
+        if missing:
+            raise self.fail(f"豁免缺少必填项 {', '.join(missing)}：每项豁免都须写明规则、理由、"
+                            f"批准人和到期日 (a waiver needs rule, reason, approved_by and "
+                            f"expires)", node, f"{key}.{missing[0]}")
+        return Waiver(file=self.file, line=_line(node), **fields)
+
+    def date(self, node: yaml.Node, key: str) -> _dt.date:
+        value = self.value(node)
+        if isinstance(value, _dt.datetime):
+            return value.date()
+        if isinstance(value, _dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return _dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.fail("应为 YYYY-MM-DD 格式的日期 (expected a YYYY-MM-DD date)", node, key)
+

@@ -1,0 +1,233 @@
+"""The human output of ``check`` (the default): grouped per report, Chinese
+first (``--lang en`` for English words around the official Chinese labels).
+
+For each report: a heading (file, organ, year, format), the previous-year
+pairing, every finding (severity, rule id, label path, message, where the
+cell is in the input, the legal source, the import provenance), the
+diagnoses, the waived findings, and a one-line count; after all reports,
+the run's counts and, with ``--summary``, how many reports broke each rule.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TextIO
+
+from ..batch import Checked, Summary, Unreadable
+from ..findings import Finding, Severity
+from ..waivers import Waiver
+from . import Base, Options, Run
+from .words import colon, counts, plural, provenance, say, separator, severity_word
+
+__all__ = ["Sink", "Style", "display_width", "finding_lines", "summary_table"]
+
+_COLOURS = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+class Style:
+    """ANSI colours, or none (not a terminal, ``NO_COLOR``, ``--color never``)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def paint(self, text: str, code: str) -> str:
+        """``text`` in the colour ``code`` (an SGR parameter string)."""
+        return f"\033[{code}m{text}\033[0m" if self.enabled and text else text
+
+    def bold(self, text: str) -> str:
+        """Bold text."""
+        return self.paint(text, "1")
+
+    def dim(self, text: str) -> str:
+        """Faint text (for what supports the message: positions, sources)."""
+        return self.paint(text, "2")
+
+    def severity(self, severity: Severity, word: str) -> str:
+        """``word`` in the colour of ``severity``."""
+        return self.paint(word, _COLOURS[severity])
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def summary_table(summary: Summary, lang: str) -> list[str]:
+    """The per-rule table: rule, severity, reports broken, findings, title."""
+    head = [say("table.rule", lang), say("table.severity", lang), say("table.reports", lang),
+            say("table.findings", lang), say("table.title", lang)]
+    rows = [[r.rule_id, severity_word(r.severity, lang), str(r.reports), str(r.findings),
+             r.title.get(lang) if r.title else ""] for r in summary.rules]
+    widths = [max(display_width(row[i]) for row in [head, *rows]) for i in range(4)]
+    lines = [say("table.head", lang, n=summary.reports)]
+    for row in [head, *rows]:
+        cells = [_pad(row[0], widths[0]), _pad(row[1], widths[1]),
+                 _pad(row[2], widths[2], right=True), _pad(row[3], widths[3], right=True), row[4]]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def _location(checked: Checked, index: int | None, finding: Finding) -> str:
+    position = checked.position(index) if index is not None else None
+    if position is not None:
+        return f"{checked.source.file}:{position[0]}:{position[1]}"
+    origin = finding.source or {}
+    if isinstance(origin.get("line"), int) and "page" not in origin:
+        return f"{checked.source.file}:{origin['line']}"
+    return ""
+
+
+def finding_lines(checked: Checked, index: int | None, finding: Finding, lang: str,
+                  style: Style) -> list[str]:
+    """A finding as the text output prints it (indented two spaces):
+    severity, rule id, label path; the message; where the cell is (input
+    position and pointer); the legal source; the import provenance; an
+    expired waiver that no longer covers it. ``index`` is the finding's
+    place in ``checked.result.findings`` (None for a waived finding)."""
+    sev = style.severity(finding.severity, severity_word(finding.severity, lang))
+    lines = [f"  {sev} {style.bold(finding.rule_id)}  {finding.label}",
+             f"    {finding.message.get(lang)}"]
+    where = " ".join(p for p in (_location(checked, index, finding), finding.pointer) if p)
+    if where:
+        lines.append(style.dim(f"    {say('at', lang)}{colon(lang)}{where}"))
+    if finding.cite:
+        lines.append(style.dim(f"    {say('cite', lang)}{colon(lang)}{finding.cite}"))
+    origin = provenance(finding.source, lang)
+    if origin:
+        lines.append(style.dim(f"    {say('origin', lang)}{colon(lang)}{origin}"))
+    waiver = checked.expired_waiver(index) if index is not None else None
+    if waiver is not None:
+        lines.append(style.paint("    " + say("waiver_expired", lang, expires=waiver.expires,
+                                             where=waiver.where,
+                                             approved_by=waiver.approved_by), "33"))
+    return lines
+
+
+class Sink(Base):
+    """The human output, written as each report completes."""
+
+    def __init__(self, out: TextIO | None, options: Options, run: Run) -> None:
+        super().__init__(out, options, run)
+        self.lang = options.lang
+        self.style = Style(options.color)
+
+    def _write(self, lines: list[str]) -> None:
+        self.write("\n".join(lines) + "\n")
+
+    def begin(self) -> None:
+        """Notices before the reports: waivers that have expired."""
+        lines = [self.style.paint(say("run.waiver_expired", self.lang, expires=w.expires,
+                                      rule=w.rule, scope=self._scope(w), where=w.where), "33")
+                 for w in self.run.expired_waivers]
+        if lines:
+            self._write([*lines, ""])
+
+    def _scope(self, waiver: Waiver) -> str:
+        parts = [p for p in (waiver.organ, str(waiver.year) if waiver.year else None,
+                             waiver.pointer) if p]
+        return f" [{' · '.join(parts)}]" if parts else ""
+
+    def _heading(self, checked: Checked) -> str:
+        result = checked.result
+        facts = []
+        if result.organ:
+            facts.append(result.organ)
+        if result.year is not None:
+            facts.append(say("head.year", self.lang, year=result.year))
+        if result.format:
+            facts.append(say("head.format", self.lang, fmt=result.format))
+        if checked.source.kind == "published":
+            facts.append(say("head.kind", self.lang, kind=checked.kind))
+        joined = (", " if self.lang == "en" else "，").join(facts)
+        return self.style.bold(checked.source.name) + (f" — {joined}" if joined else "")
+
+    def _previous(self, checked: Checked) -> list[str]:
+        pairing = checked.previous
+        if pairing is None:
+            return []
+        if pairing.how == "ambiguous":
+            files = ", ".join(pairing.files)
+            lines = [say("previous.ambiguous", self.lang, n=len(pairing.files), files=files)]
+        else:
+            lines = [say(f"previous.{pairing.how}", self.lang, file=pairing.file)]
+        if pairing.problem:
+            lines.append(say("previous.problem", self.lang, problem=pairing.problem))
+        return ["  " + line for line in lines]
+
+    def render(self, checked: Checked) -> str:
+        """One report: heading, pairing, findings, diagnoses, waived, count
+        (nothing for a report without findings with ``--quiet``)."""
+        result, lang = checked.result, self.lang
+        if self.options.quiet and not result.findings and not checked.waived:
+            return ""
+        ends = colon(lang).rstrip()  # after a heading of an indented list
+        lines = [self._heading(checked), *self._previous(checked)]
+        for index, finding in enumerate(result.findings):
+            lines += finding_lines(checked, index, finding, lang, self.style)
+        lines += [f"  {say('diagnosis', lang)}{colon(lang)}{d.message.get(lang)}"
+                  for d in result.diagnoses]
+        if checked.waived:
+            lines.append(f"  {say('waived', lang, n=len(checked.waived))}{ends}")
+            for finding, waiver in checked.waived:
+                lines.append(f"    {finding.rule_id}  {finding.label}")
+                lines.append(self.style.dim("      " + say(
+                    "waived_item", lang, reason=waiver.reason, approved_by=waiver.approved_by,
+                    expires=waiver.expires, where=waiver.where)))
+        not_evaluated = result.not_evaluated
+        if self.options.verbose and not_evaluated:
+            lines.append(f"  {say('not_evaluated', lang, n=len(not_evaluated))}{ends}")
+            for item in not_evaluated:
+                label = f"  {item.label}" if item.label else ""
+                lines.append(self.style.dim(f"    {item.rule_id}{label}{colon(lang)}"
+                                            f"{item.reason.get(lang)}"))
+        tail = [counts({s.value: result.count(s) for s in Severity}, lang)
+                if result.findings else say("clean", lang)]
+        if checked.waived:
+            tail.append(say("waived", lang, n=len(checked.waived)))
+        if not_evaluated:
+            key = "not_evaluated" if self.options.verbose else "not_evaluated_hint"
+            tail.append(say(key, lang, n=len(not_evaluated)))
+        lines.append("  " + separator(lang).join(tail))
+        return "\n".join(lines) + "\n\n"
+
+    def report(self, text: str) -> None:
+        """Write one rendered report."""
+        if text:
+            self.write(text)
+
+    def unreadable(self, problem: Unreadable) -> None:
+        """An input that could not be read, at its place in the order."""
+        word = say("internal" if problem.internal else "unreadable", self.lang)
+        mark = colon(self.lang)
+        self._write([f"{self.style.bold(problem.location)}{mark}"
+                     f"{self.style.severity(Severity.ERROR, word)}{mark}{problem.message}", ""])
+
+    def end(self, summary: Summary) -> None:
+        """The run's counts (and the per-rule table with ``--summary``)."""
+        lang = self.lang
+        sep = separator(lang)
+        if summary.reports:
+            first = [say("run.reports", lang, n=summary.reports, failed=summary.failed,
+                         clean=summary.clean, reports=plural("reports", summary.reports))]
+            if summary.fail_on is not Severity.ERROR:
+                first[0] += f" (--fail-on {summary.fail_on.value})"
+        else:
+            first = [say("run.none", lang)]
+        if summary.unreadable:
+            first.append(say("run.unreadable", lang, n=summary.unreadable,
+                             inputs=plural("inputs", summary.unreadable)))
+        second = [say("run.findings", lang, counts=counts(summary.findings, lang))]
+        if summary.waived:
+            second.append(say("waived", lang, n=summary.waived))
+        if summary.not_evaluated:
+            key = "not_evaluated" if self.options.verbose else "not_evaluated_hint"
+            second.append(say(key, lang, n=summary.not_evaluated))
+        lines = [self.style.bold(sep.join(first)), sep.join(second)]
+        if self.options.summary and summary.reports:
+            lines += ["", *summary_table(summary, lang)]
+        self._write(lines)

@@ -1,0 +1,123 @@
+"""What the outputs of ``check`` say around the findings, Chinese first,
+English from the same entry (the findings' own messages come from the
+rule packs and :mod:`disclosure_rules.messages`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..findings import Message, Severity
+
+__all__ = ["colon", "counts", "plural", "provenance", "say", "separator", "severity_word", "words"]
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # -- per report ------------------------------------------------------
+    "head.year": ("{year} 年度", "year {year}"),
+    "head.format": ("{fmt} 年格式", "{fmt} format"),
+    "head.kind": ("由 {kind} 导入", "imported from {kind}"),
+    "clean": ("无问题", "no findings"),
+    "at": ("位置", "at"),
+    "cite": ("依据", "basis"),
+    "origin": ("原文", "as published"),
+    "waiver_expired": ("豁免已于 {expires} 到期，不再生效（{where}，批准人 {approved_by}）",
+                       "the waiver expired on {expires} and no longer applies ({where}, "
+                       "approved by {approved_by})"),
+    "diagnosis": ("诊断", "diagnosis"),
+    "waived": ("已豁免 {n} 项", "{n} waived"),
+    "waived_item": ("理由：{reason}；批准人 {approved_by}；有效期至 {expires}（{where}）",
+                    "reason: {reason}; approved by {approved_by}; valid until {expires} "
+                    "({where})"),
+    "not_evaluated": ("未检查 {n} 项", "{n} not evaluated"),
+    "not_evaluated_hint": ("未检查 {n} 项（--verbose 显示原因）",
+                           "{n} not evaluated (--verbose shows why)"),
+    "previous.given": ("上一年度报告：{file}（--previous 指定）",
+                       "previous year: {file} (given with --previous)"),
+    "previous.auto": ("上一年度报告：{file}（自动配对：同一编制主体，上一年度）",
+                      "previous year: {file} (paired automatically: same organ, year before)"),
+    "previous.ambiguous": ("上一年度报告：有 {n} 份候选（{files}），无法确定，未配对",
+                           "previous year: {n} candidates ({files}), none paired"),
+    "previous.problem": ("上一年度报告无法读取，跨年度规则未检查：{problem}",
+                         "the previous year's report cannot be read; the year-over-year rules "
+                         "were not evaluated: {problem}"),
+    "counts": ("{error} 个错误，{warning} 个警告，{info} 个提示",
+               "{error} {errors}, {warning} {warnings}, {info} {infos}"),
+    "unreadable": ("无法读取", "cannot read"),
+    "internal": ("内部错误", "internal error"),
+    # -- the run ---------------------------------------------------------
+    "run.reports": ("共检查 {n} 份报告：{failed} 份未通过，{clean} 份无问题",
+                    "checked {n} {reports}: {failed} failed, {clean} clean"),
+    "run.unreadable": ("{n} 个输入无法读取", "{n} {inputs} could not be read"),
+    "run.findings": ("共 {counts}", "{counts} in all"),
+    "run.waiver_expired": ("注意：豁免已于 {expires} 到期，不再生效：{rule}{scope}（{where}）",
+                           "note: a waiver expired on {expires} and no longer applies: "
+                           "{rule}{scope} ({where})"),
+    "run.none": ("没有可检查的报告", "no report to check"),
+    "table.rule": ("规则", "rule"),
+    "table.severity": ("级别", "severity"),
+    "table.reports": ("报告数", "reports"),
+    "table.findings": ("问题数", "findings"),
+    "table.title": ("说明", "title"),
+    "table.head": ("各规则未通过的报告数（共 {n} 份报告）", "reports breaking each rule (of {n})"),
+    # -- JUnit / SARIF -----------------------------------------------------
+    "junit.failures": ("{n} 个问题", "{n} {findings}"),
+}
+
+_SEVERITY_EN = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
+_PLURALS = {"errors": "error", "warnings": "warning", "infos": "info", "reports": "report",
+            "inputs": "input", "findings": "finding"}
+_ORIGIN = {"line": ("第{v}行", "line {v}"), "page": ("第{v}页", "page {v}"),
+           "table": ("第{v}个表格", "table {v}"), "row": ("第{v}行", "row {v}"),
+           "column": ("第{v}列", "column {v}"), "paragraph": ("第{v}段", "paragraph {v}"),
+           "text": ("{v}", "{v}")}
+
+
+def words(entry: str, /, **fields: Any) -> Message:
+    """Both languages of ``entry`` with ``fields`` filled in."""
+    zh, en = _WORDS[entry]
+    return Message(zh.format(**fields), en.format(**fields))
+
+
+def say(entry: str, lang: str, /, **fields: Any) -> str:
+    """One language of ``entry``."""
+    zh, en = _WORDS[entry]
+    return (en if lang == "en" else zh).format(**fields)
+
+
+def plural(word: str, n: int) -> str:
+    """An English noun for ``n`` things (``errors`` → ``error`` for one)."""
+    return _PLURALS.get(word, word) if n == 1 else word
+
+
+def counts(values: Mapping[str, int], lang: str) -> str:
+    """"1 个错误，2 个警告，0 个提示" / "1 error, 2 warnings, 0 infos"."""
+    return say("counts", lang, **values, errors=plural("errors", values["error"]),
+               warnings=plural("warnings", values["warning"]),
+               infos=plural("infos", values["info"]))
+
+
+def colon(lang: str) -> str:
+    """"：" in Chinese, ": " in English."""
+    return ": " if lang == "en" else "："
+
+
+def separator(lang: str) -> str:
+    """Between clauses of a summary line: "；" / "; "."""
+    return "; " if lang == "en" else "；"
+
+
+def severity_word(severity: Severity, lang: str) -> str:
+    """错误 / 警告 / 提示, or error / warning / info."""
+    return _SEVERITY_EN[severity] if lang == "en" else severity.zh
+
+
+def provenance(source: Mapping[str, Any] | None, lang: str) -> str:
+    """Where a cell was read in a published report: "第4页第2个表格第5行" /
+    "page 4, table 2, row 5"."""
+    if not source:
+        return ""
+    parts = []
+    for key, value in source.items():
+        zh, en = _ORIGIN.get(key, ("{k} {v}", "{k} {v}"))
+        parts.append((en if lang == "en" else zh).format(k=key, v=value))
+    return (", " if lang == "en" else "").join(parts)

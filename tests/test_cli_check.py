@@ -1,0 +1,445 @@
+"""``disclosure-rules check``: inputs, human output, exit codes, batches.
+
+Every assertion is on real output of the command line, run in-process.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from cli_support import JIADING, broken, cli, generated, write
+from reportgen import to_json
+
+from disclosure_rules import batch
+from disclosure_rules.cli import EPILOG, run
+from disclosure_rules.outputs import progress
+
+ANSI = re.compile(r"\033\[[0-9;]*m")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No configuration file of the developer's working directory may leak in.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+# ----------------------------------------------------------------- exit codes
+
+
+def test_clean_report_exits_0(tmp_path: Path) -> None:
+    path = write(tmp_path / "clean.json", generated(1))
+    outcome = cli("check", path)
+    assert outcome.code == 0
+    assert "无问题" in outcome.out
+    assert "共检查 1 份报告：0 份未通过，1 份无问题" in outcome.out
+
+
+def test_error_findings_exit_1(tmp_path: Path) -> None:
+    path = write(tmp_path / "dirty.json", broken(2))
+    outcome = cli("check", path)
+    assert outcome.code == 1
+    assert "APP-ROW-TOTAL" in outcome.out
+    assert "APP-RESULTS-SUM" in outcome.out
+
+
+def test_mixed_clean_and_dirty_exit_1(tmp_path: Path) -> None:
+    clean = write(tmp_path / "clean.json", generated(3))
+    dirty = write(tmp_path / "dirty.json", broken(4))
+    outcome = cli("check", clean, dirty)
+    assert outcome.code == 1
+    assert "共检查 2 份报告：1 份未通过，1 份无问题" in outcome.out
+    # Grouped per report, in the order given.
+    assert outcome.out.index(str(clean)) < outcome.out.index(str(dirty))
+
+
+def test_unreadable_input_exits_2_and_the_rest_is_checked(tmp_path: Path) -> None:
+    dirty = write(tmp_path / "dirty.json", broken(5))
+    outcome = cli("check", tmp_path / "missing.json", dirty)
+    assert outcome.code == 2
+    assert "missing.json：无法读取：文件不存在 (no such file)" in outcome.out
+    assert "APP-ROW-TOTAL" in outcome.out
+    assert "1 个输入无法读取" in outcome.out
+
+
+def test_warnings_pass_unless_fail_on_warning() -> None:
+    assert cli("check", JIADING).code == 0  # two warnings, no error
+    outcome = cli("check", "--fail-on", "warning", JIADING)
+    assert outcome.code == 1
+    assert "--fail-on warning" in outcome.out
+    assert cli("check", "--fail-on", "info", JIADING).code == 1
+
+
+def test_fail_on_info_counts_infos(tmp_path: Path) -> None:
+    # APP-BOUND is info-level: more answered than received.
+    report = generated(6, "2021")
+    report["applications"]["results"]["disclosed"]["natural_person"] += 40
+    report["applications"]["results"]["disclosed"]["total"] += 40
+    report["applications"]["results"]["total"]["natural_person"] += 40
+    report["applications"]["results"]["total"]["total"] += 40
+    path = write(tmp_path / "bound.json", report)
+    assert cli("check", "--select", "APP-BOUND", path).code == 0
+    assert cli("check", "--select", "APP-BOUND", "--fail-on", "info", path).code == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert cli("check").code == 2
+    assert cli("check", "--format", "xml", JIADING).code == 2
+    outcome = cli("check", "--select", "NO-SUCH-RULE", JIADING)
+    assert outcome.code == 2
+    assert "NO-SUCH-RULE" in outcome.err
+    assert cli("check", "-", "-").code == 2
+
+
+def test_a_rule_file_that_does_not_load_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rules"
+    bad.write_text("rule X {", encoding="utf-8")
+    outcome = cli("check", "--rules", bad, JIADING)
+    assert outcome.code == 2
+    assert "bad.rules" in outcome.err
+
+
+def test_exit_codes_are_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = cli("check", "--help")
+    assert outcome.code == 0
+    help_text = capsys.readouterr().out  # argparse prints help to sys.stdout
+    for line in EPILOG.splitlines():
+        assert line.strip() in help_text
+    assert "--fail-on warning" in help_text
+
+
+# --------------------------------------------------------------- human output
+
+
+def test_text_output_zh_has_everything_a_finding_needs(tmp_path: Path) -> None:
+    path = write(tmp_path / "dirty.json", broken(7))
+    out = cli("check", path).out
+    assert "错误 APP-ROW-TOTAL  三、本年度办理结果 · （一）予以公开 · 总计" in out
+    # The message carries the equation with values and the difference.
+    assert re.search(r"总计 \d+ ≠ 自然人 \d+ \+ .*（差 -2）", out)
+    assert f"位置：{path}:" in out and "/applications/results/disclosed/total" in out
+    assert "依据：" in out
+    assert "诊断：若“三、本年度办理结果 · （一）予以公开 · 自然人”为" in out
+    assert "2 个错误，0 个警告，0 个提示" in out
+
+
+def test_text_output_en_keeps_official_labels(tmp_path: Path) -> None:
+    path = write(tmp_path / "dirty.json", broken(7))
+    out = cli("check", "--lang", "en", path).out
+    assert "error APP-ROW-TOTAL  三、本年度办理结果 · （一）予以公开 · 总计" in out
+    assert "(difference -2)" in out
+    assert "at: " in out and "basis: " in out
+    assert "diagnosis: if 三、本年度办理结果 · （一）予以公开 · 自然人 were" in out
+    assert "2 errors, 0 warnings, 0 infos" in out
+    assert "checked 1 report: 1 failed, 0 clean" in out
+
+
+def test_real_example_positions_and_sources() -> None:
+    out = cli("check", JIADING).out
+    assert "上海市嘉定区人力资源和社会保障局，2020 年度，2019 年格式" in out
+    assert "警告 PRO-AMOUNT-UNIT  第二十条第（九）项 · 政府集中采购 · 采购总金额" in out
+    # file:line:column of the cell in the JSON, for editors to jump to.
+    where = rf"位置：{re.escape(str(JIADING))}:\d+:\d+ /proactive/art20_9/procurement/amount"
+    assert re.search(where, out)
+
+
+def test_not_evaluated_only_with_verbose() -> None:
+    quiet = cli("check", JIADING).out
+    assert "YOY-CARRY" not in quiet
+    assert re.search(r"未检查 \d+ 项（--verbose 显示原因）", quiet)
+    verbose = cli("check", "--verbose", JIADING).out
+    assert "YOY-CARRY：未提供上一年度报告" in verbose
+
+
+def test_quiet_leaves_out_clean_reports(tmp_path: Path) -> None:
+    clean = write(tmp_path / "clean.json", generated(8))
+    dirty = write(tmp_path / "dirty.json", broken(9))
+    out = cli("check", "-q", clean, dirty).out
+    assert str(clean) not in out and str(dirty) in out
+
+
+def test_colour_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not ANSI.search(cli("check", JIADING).out)
+    assert ANSI.search(cli("check", JIADING, tty=True).out)
+    assert not ANSI.search(cli("check", "--color", "never", JIADING, tty=True).out)
+    assert ANSI.search(cli("check", "--color", "always", JIADING).out)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not ANSI.search(cli("check", JIADING, tty=True).out)
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    outcome = cli("check", "--format", "json", "-o", target, JIADING)
+    assert outcome.code == 0 and outcome.out == ""
+    assert '"reports"' in target.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------- inputs
+
+
+def test_stdin() -> None:
+    outcome = cli("check", "-", stdin=JIADING.read_text(encoding="utf-8"))
+    assert outcome.code == 0
+    assert "<stdin> — 上海市嘉定区人力资源和社会保障局" in outcome.out
+    assert re.search(r"位置：<stdin>:\d+:\d+", outcome.out)
+
+
+def test_stdin_that_is_not_a_report() -> None:
+    outcome = cli("check", "-", stdin='{"year": 2020,')
+    assert outcome.code == 2
+    assert "<stdin>:1:" in outcome.out and "无法读取" in outcome.out
+
+
+def test_yaml_report(tmp_path: Path) -> None:
+    text = yaml.safe_dump(json.loads(to_json(broken(10))), allow_unicode=True)
+    path = tmp_path / "report.yaml"
+    path.write_text(text, encoding="utf-8")
+    outcome = cli("check", path)
+    assert outcome.code == 1
+    assert re.search(rf"位置：{re.escape(str(path))}:\d+:\d+ /applications", outcome.out)
+
+
+def test_json_lines_with_a_bad_line(tmp_path: Path) -> None:
+    lines = [to_json(generated(11)), to_json(broken(12)), "{not json", "", to_json(generated(13))]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = cli("check", path)
+    assert outcome.code == 2
+    out = outcome.out
+    assert f"{path}:3:2：无法读取：不是有效的 JSON" in out
+    assert f"{path}:2 — " in out and "APP-ROW-TOTAL" in out
+    assert f"{path}:5 — " in out  # the line after the bad one is still checked
+    assert "共检查 3 份报告：1 份未通过，2 份无问题；1 个输入无法读取" in out
+
+
+def test_directory_with_a_corrupt_file(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    write(batch / "a.json", generated(14))
+    write(batch / "sub" / "b.json", broken(15))
+    write(batch / "sub" / "c.json", generated(16))
+    (batch / "corrupt.json").write_bytes(b"\xff\xfe not json")
+    (batch / "notes.txt").write_text("not a report", encoding="utf-8")  # skipped
+    (batch / ".hidden").mkdir()
+    write(batch / ".hidden" / "x.json", broken(17))  # skipped
+    outcome = cli("check", "--format", "json", batch)
+    assert outcome.code == 2
+    data = outcome.json()
+    assert [r["file"] for r in data["reports"]] == [
+        str(batch / "a.json"), str(batch / "sub" / "b.json"), str(batch / "sub" / "c.json")]
+    assert [e["file"] for e in data["errors"]] == [str(batch / "corrupt.json")]
+    assert data["summary"]["reports"] == 3 and data["summary"]["unreadable"] == 1
+    text = cli("check", batch).out
+    assert f"{batch / 'corrupt.json'}" in text and "无法读取" in text
+
+
+def test_empty_directory_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "report.pdf").write_bytes(b"%PDF-1.4")
+    outcome = cli("check", tmp_path / "empty")
+    assert outcome.code == 2
+    assert "--include-published" in outcome.out
+
+
+def test_published_report_is_imported_then_checked() -> None:
+    pytest.importorskip("disclosure_rules.importer")
+    source = Path("/work/shared/real-reports/2019-pingtan-zone.txt")
+    if not source.exists():
+        pytest.skip("real published reports not available")
+    outcome = cli("check", "--format", "json", source)
+    data = outcome.json()
+    report = data["reports"][0]
+    assert report["kind"] == "text"
+    rule_ids = {f["rule_id"] for f in report["findings"]}
+    assert any(r.startswith("IMP-") for r in rule_ids)  # import findings …
+    assert "SEC-REQUIRED" in rule_ids  # … and check findings, in one result
+    provenance = [f["source"] for f in report["findings"] if f.get("source")]
+    assert {"line": 19} in provenance
+
+
+def test_published_reports_in_a_directory_only_when_asked(tmp_path: Path) -> None:
+    pytest.importorskip("disclosure_rules.importer")
+    source = Path("/work/shared/real-reports/2024-huaian-city.txt")
+    if not source.exists():
+        pytest.skip("real published reports not available")
+    batch = tmp_path / "batch"
+    write(batch / "a.json", generated(19))
+    (batch / "huaian.txt").write_bytes(source.read_bytes())
+    plain = cli("check", "--format", "json", batch).json()
+    assert [Path(r["file"]).name for r in plain["reports"]] == ["a.json"]
+    both = cli("check", "--format", "json", "--include-published", batch).json()
+    assert [(Path(r["file"]).name, r["kind"]) for r in both["reports"]] == [
+        ("a.json", "json"), ("huaian.txt", "text")]
+
+
+def test_select_and_ignore(tmp_path: Path) -> None:
+    path = write(tmp_path / "dirty.json", broken(18))
+    only = cli("check", "--format", "json", "--select", "APP-ROW-TOTAL", path).json()
+    assert {f["rule_id"] for f in only["reports"][0]["findings"]} == {"APP-ROW-TOTAL"}
+    prefix = cli("check", "--format", "json", "--ignore", "APP-", path)
+    assert prefix.code == 0
+    assert prefix.json()["reports"][0]["findings"] == []
+    comma = cli("check", "--format", "json", "--select", "APP-ROW-TOTAL,APP-RESULTS-SUM", path)
+    assert len(comma.json()["reports"][0]["findings"]) == 2
+
+
+# ------------------------------------------------------------------ pairing
+
+
+def _two_years(directory: Path) -> tuple[Path, Path]:
+    organ = {"name": "测试县审计局", "kind": "department", "level": "provincial"}
+    last = generated(20, "2021", year=2023, organ=organ)
+    this = generated(21, "2021", year=2024, organ=organ)
+    for report in (last, this):
+        report.pop("published_on", None)
+    # Last year's carried-forward differs from this year's carried-over.
+    last["applications"]["carried_forward"]["natural_person"] += 1
+    last["applications"]["carried_forward"]["total"] += 1
+    last["applications"]["new_received"]["natural_person"] += 1
+    last["applications"]["new_received"]["total"] += 1
+    return write(directory / "2023.json", last), write(directory / "2024.json", this)
+
+
+def test_previous_year_is_paired_automatically_in_a_directory(tmp_path: Path) -> None:
+    last, this = _two_years(tmp_path / "organ")
+    write(tmp_path / "organ" / "other.json", generated(22, year=2023))  # another organ
+    outcome = cli("check", tmp_path / "organ")
+    assert f"上一年度报告：{last}（自动配对：同一编制主体，上一年度）" in outcome.out
+    assert "YOY-CARRY" in outcome.out
+    assert outcome.code == 1
+    data = cli("check", "--format", "json", tmp_path / "organ").json()
+    by_file = {r["file"]: r for r in data["reports"]}
+    assert by_file[str(this)]["previous"] == {"file": str(last), "paired": "auto",
+                                              "candidates": [str(last)], "problem": None}
+    assert by_file[str(last)]["previous"] is None
+    assert "YOY-CARRY" in {f["rule_id"] for f in by_file[str(this)]["findings"]}
+    unpaired = cli("check", "--no-pairing", "--format", "json", tmp_path / "organ").json()
+    assert all(r["previous"] is None for r in unpaired["reports"])
+
+
+def test_previous_given(tmp_path: Path) -> None:
+    last, this = _two_years(tmp_path)
+    outcome = cli("check", "--previous", last, this)
+    assert f"上一年度报告：{last}（--previous 指定）" in outcome.out
+    assert "YOY-CARRY" in outcome.out
+    missing = cli("check", "--previous", tmp_path / "nope.json", this)
+    assert missing.code == 2 and "nope.json" in missing.err
+
+
+def test_ambiguous_pairing_is_said_not_guessed(tmp_path: Path) -> None:
+    last, this = _two_years(tmp_path / "a")
+    write(tmp_path / "b" / "copy.json", generated(20, "2021", year=2023,
+                                                  organ={"name": "测试县审计局"}))
+    write(tmp_path / "c" / "copy.json", generated(20, "2021", year=2023,
+                                                  organ={"name": "测试县审计局"}))
+    # From outside both directories: two candidates elsewhere, one beside it.
+    data = cli("check", "--format", "json", tmp_path).json()
+    paired = {r["file"]: r["previous"] for r in data["reports"]}
+    assert paired[str(this)]["file"] == str(last)  # the one in the same directory
+    lone = write(tmp_path / "d" / "2024.json", generated(21, "2021", year=2024,
+                                                         organ={"name": "测试县审计局"}))
+    data = cli("check", "--format", "json", tmp_path / "b", tmp_path / "c", lone).json()
+    pairing = {r["file"]: r["previous"] for r in data["reports"]}[str(lone)]
+    assert pairing["paired"] == "ambiguous" and pairing["file"] is None
+    assert len(pairing["candidates"]) == 2
+
+
+def test_pairing_between_lines_of_json_lines(tmp_path: Path) -> None:
+    last, this = _two_years(tmp_path)
+    path = tmp_path / "years.jsonl"
+    path.write_text(to_json(json.loads(last.read_text(encoding="utf-8"))) + "\n"
+                    + to_json(json.loads(this.read_text(encoding="utf-8"))) + "\n",
+                    encoding="utf-8")
+    data = cli("check", "--format", "json", path).json()
+    second = data["reports"][1]
+    assert second["file"] == f"{path}:2"
+    assert second["previous"]["file"] == f"{path}:1"
+    assert "YOY-CARRY" in {f["rule_id"] for f in second["findings"]}
+
+
+# --------------------------------------------------------------- parallelism
+
+
+def test_jobs_2_gives_the_same_output_as_jobs_1(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    for i in range(40):
+        write(batch / f"r{i:03d}.json", broken(100 + i) if i % 3 == 0 else generated(100 + i))
+    (batch / "zz-corrupt.json").write_text("{", encoding="utf-8")
+    _two_years(batch / "organ")
+    for fmt in ("text", "json", "sarif", "junit"):
+        one = cli("check", "--format", fmt, "--jobs", "1", batch)
+        two = cli("check", "--format", fmt, "--jobs", "2", batch)
+        assert one.code == two.code == 2
+        assert one.out == two.out, fmt
+
+
+def test_summary_table_and_csv(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    for i in range(4):
+        write(batch / f"r{i}.json", broken(200 + i) if i < 3 else generated(200 + i))
+    csv_path = tmp_path / "summary.csv"
+    outcome = cli("check", "-q", "--summary", "--summary-csv", csv_path, batch)
+    assert "各规则未通过的报告数（共 4 份报告）" in outcome.out
+    assert re.search(r"APP-ROW-TOTAL\s+错误\s+3\s+3", outcome.out)
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(r for r in rows if r["rule_id"] == "APP-ROW-TOTAL")
+    assert row["reports"] == "3" and row["severity"] == "error" and row["share"] == "0.7500"
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "_DELAY", 0.0)
+    monkeypatch.setattr(progress, "_EVERY", 0.0)
+    for i in range(3):
+        write(tmp_path / "batch" / f"r{i}.json", generated(300 + i))
+    shown = cli("check", tmp_path / "batch", tty_err=True)
+    assert "3/3" in shown.err and shown.err.endswith("\r\033[K")  # drawn, then cleared
+    assert "3/3" not in shown.out
+    assert cli("check", tmp_path / "batch").err == ""
+    assert cli("check", "--no-progress", tmp_path / "batch", tty_err=True).err == ""
+
+
+def test_output_is_written_as_each_report_completes(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [write(tmp_path / "b" / f"r{i}.json", generated(400 + i)) for i in range(3)]
+    out = io.StringIO()
+    seen: list[str] = []
+    original = batch.check_task
+
+    def spy(task: batch.Task | batch.Unreadable) -> batch.Checked | batch.Unreadable:
+        seen.append(out.getvalue())  # what was written before this report was checked
+        return original(task)
+
+    monkeypatch.setattr(batch, "check_task", spy)
+    for fmt in ("text", "json", "sarif", "junit"):
+        seen.clear()
+        out.seek(0)
+        out.truncate()
+        assert run(["check", "--format", fmt, "--no-pairing", str(tmp_path / "b")],
+                   out, io.StringIO(), io.StringIO()) == 0
+        if fmt != "sarif":  # a clean report has no SARIF result to write
+            assert str(paths[0].name) in seen[2], fmt
+
+
+def test_a_report_the_checker_fails_on_is_reported_not_fatal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = write(tmp_path / "good.json", broken(500))
+    bad = write(tmp_path / "bad.json", generated(501))
+    original = batch.check
+
+    def fragile(report: object, *args: object, **kwargs: object) -> object:
+        if getattr(report, "name", "") == str(bad):
+            raise ZeroDivisionError("boom")
+        return original(report, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "check", fragile)
+    outcome = cli("check", bad, good)
+    assert outcome.code == 2
+    assert f"{bad}：内部错误：内部错误，请报告此问题 (internal error, please report it): " \
+           "ZeroDivisionError: boom" in outcome.out
+    assert "APP-ROW-TOTAL" in outcome.out

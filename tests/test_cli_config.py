@@ -1,0 +1,176 @@
+"""The configuration file of ``check``: extra packs, disabled rules, severity
+overrides, waivers before and after expiry, and errors with line and key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from cli_support import JIADING, PINGTAN, cli, generated, write
+
+# JIADING has two warnings: PRO-AMOUNT-UNIT and VAL-BLANK at this cell.
+BLANK = "/applications/results/unavailable/unclear_after_amendment/commercial_enterprise"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCLOSURE_RULES_TODAY", raising=False)
+
+
+def _config(tmp_path: Path, text: str, name: str = "disclosure-rules.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+WAIVER = """\
+    waivers:
+      - rule: VAL-BLANK
+        organ: 上海市嘉定区人力资源和社会保障局
+        year: 2020
+        pointer: /applications/results/unavailable
+        reason: 原件如此，已向编制机关核实
+        approved_by: 王审计
+        expires: 2025-06-30
+    """
+
+
+def test_waiver_before_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _config(tmp_path, WAIVER)
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2025-06-30")  # the last valid day
+    outcome = cli("check", "--fail-on", "warning", JIADING)
+    assert outcome.code == 1  # PRO-AMOUNT-UNIT is still a warning
+    out = outcome.out
+    assert "已豁免 1 项" in out
+    assert "理由：原件如此，已向编制机关核实；批准人 王审计；有效期至 2025-06-30" in out
+    assert "警告 VAL-BLANK" not in out
+    data = cli("check", "--format", "json", JIADING).json()
+    (report,) = data["reports"]
+    assert [f["rule_id"] for f in report["findings"]] == ["PRO-AMOUNT-UNIT"]
+    assert report["waived"][0]["pointer"] == BLANK
+    assert report["waived"][0]["waiver"]["line"] == 2
+    assert report["counts"] == {"error": 0, "warning": 1, "info": 0}
+    assert data["summary"]["waived"] == 1 and data["notices"] == []
+
+
+def test_waived_findings_do_not_count_for_the_exit_code(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _config(tmp_path, """\
+        waivers:
+          - rule: SEC-EMPTY
+            organ: 平潭综合实验区
+            reason: 第五部分以表格发布，已核实
+            approved_by: 审计组
+            expires: 2099-12-31
+        """)
+    assert cli("check", PINGTAN).code == 0
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2100-01-01")
+    assert cli("check", PINGTAN).code == 1
+
+
+def test_waiver_after_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _config(tmp_path, WAIVER)
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2025-07-01")
+    outcome = cli("check", JIADING)
+    out = outcome.out
+    assert out.startswith("注意：豁免已于 2025-06-30 到期，不再生效：VAL-BLANK")
+    assert "（disclosure-rules.yaml:2）" in out
+    assert "警告 VAL-BLANK" in out
+    assert "豁免已于 2025-06-30 到期，不再生效（disclosure-rules.yaml:2，批准人 王审计）" in out
+    assert "已豁免" not in out
+    en = cli("check", "--lang", "en", JIADING).out
+    assert "note: a waiver expired on 2025-06-30 and no longer applies: VAL-BLANK" in en
+    data = cli("check", "--format", "json", JIADING).json()
+    assert data["notices"][0]["waiver"]["expires"] == "2025-06-30"
+    blank = next(f for f in data["reports"][0]["findings"] if f["rule_id"] == "VAL-BLANK")
+    assert blank["expired_waiver"]["approved_by"] == "王审计"
+
+
+def test_waiver_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2025-01-01")
+    for scope, waived in (("organ: 别的机关", 0), ("year: 2019", 0), ("pointer: /proactive", 0),
+                          (f"pointer: {BLANK}", 1), ("year: 2020", 1)):
+        _config(tmp_path, f"""\
+            waivers:
+              - rule: VAL-
+                {scope}
+                reason: r
+                approved_by: a
+                expires: 2030-01-01
+            """)
+        report = cli("check", "--format", "json", JIADING).json()["reports"][0]
+        assert len(report["waived"]) == waived, scope
+
+
+def test_disable_and_severity(tmp_path: Path) -> None:
+    _config(tmp_path, """\
+        disable: [PRO-]
+        severity:
+          VAL-BLANK: error
+        """)
+    outcome = cli("check", "--format", "json", JIADING)
+    assert outcome.code == 1
+    findings = outcome.json()["reports"][0]["findings"]
+    assert [(f["rule_id"], f["severity"]) for f in findings] == [("VAL-BLANK", "error")]
+
+
+def test_explicit_config_and_extra_pack(tmp_path: Path) -> None:
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "extra.rules").write_text(textwrap.dedent("""\
+        rule LOCAL-REVIEW-ZERO {
+          title "本地：行政复议应为零" / "local: no administrative review"
+          severity warning
+          cite "本地规定"
+          assert 表四.行政复议.总计 == 0 at 表四.行政复议.总计
+        }
+        """), encoding="utf-8")
+    config = _config(tmp_path / "local", "rules: [extra.rules]\n", name="my.yaml")
+    report = generated(30)
+    report["appeals"]["review"] = {"upheld": 1, "corrected": 0, "other": 0, "pending": 0,
+                                   "total": 1}
+    path = write(tmp_path / "r.json", report)
+    outcome = cli("check", "--config", config, "--format", "json", path)
+    data = outcome.json()
+    assert data["config"] == str(config)
+    rules = {f["rule_id"] for f in data["reports"][0]["findings"]}
+    assert rules == {"LOCAL-REVIEW-ZERO"}  # the official pack still runs, and passes
+    assert "APP-BALANCE" in data["reports"][0]["evaluated"]
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("bogus: 1\n", ":1 (bogus)"),
+    ("disable: [APP-BALANCE, NO-SUCH]\n", ":1 (disable[1])"),
+    ("severity:\n  APP-BALANCE: fatal\n", ":2 (severity.APP-BALANCE)"),
+    ("severity:\n  NO-SUCH: error\n", ":2 (severity.NO-SUCH)"),
+    ("rules: [nowhere/]\n", ":1 (rules[0])"),
+    ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n    expires: soon\n",
+     ":5 (waivers[0].expires)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    expires: 2030-01-01\n",
+     ":2 (waivers[0].approved_by)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    year: 二〇二〇\n    reason: r\n    approved_by: a\n"
+     "    expires: 2030-01-01\n", ":3 (waivers[0].year)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    pointer: applications\n    reason: r\n"
+     "    approved_by: a\n    expires: 2030-01-01\n", ":3 (waivers[0].pointer)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n    expires: 2030-01-01\n"
+     "    colour: red\n", ":6 (waivers[0].colour)"),
+    ("disable: [A\n", ":2"),
+])
+def test_bad_config_names_file_line_and_key(tmp_path: Path, text: str, where: str) -> None:
+    config = _config(tmp_path, text)
+    outcome = cli("check", JIADING)
+    assert outcome.code == 2
+    assert outcome.out == ""
+    assert f"{config.name}{where}" in outcome.err
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    outcome = cli("check", "--config", tmp_path / "none.yaml", JIADING)
+    assert outcome.code == 2 and "none.yaml" in outcome.err
+
+
+def test_bad_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "tomorrow")
+    outcome = cli("check", JIADING)
+    assert outcome.code == 2 and "DISCLOSURE_RULES_TODAY" in outcome.err
