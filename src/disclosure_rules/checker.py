@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import cache, lru_cache
 from typing import Any
 
@@ -29,6 +29,7 @@ from . import ast, ir
 from .errors import Problem
 from .functions import (
     AGGREGATES,
+    EXACT,
     FUNCTIONS,
     NUMBER_SLOT,
     STATIC_FUNCTIONS,
@@ -554,11 +555,12 @@ class Checker:
         if isinstance(left, SConst) and isinstance(right, SConst) \
                 and _type_of(left) == _type_of(right) == "num":
             a, b = left.value, right.value
-            if op == "/":
-                if b == 0:
-                    raise _Fail(e.span, "type", "除数为 0", "division by zero")
-                return SConst(Decimal(a) / Decimal(b))
-            return SConst(a + b if op == "+" else a - b if op == "-" else a * b)
+            if op == "/" and b == 0:
+                raise _Fail(e.span, "type", "除数为 0", "division by zero")
+            with localcontext(EXACT):  # folded exactly as evaluated
+                if op == "/":
+                    return SConst(Decimal(a) / Decimal(b))
+                return SConst(a + b if op == "+" else a - b if op == "-" else a * b)
         lhs = self.want(left, "num", e.left.span, f"“{op}”的左边")
         rhs = self.want(right, "num", e.right.span, f"“{op}”的右边")
         return Dyn(ir.Arith(op, lhs.expr, rhs.expr, format_expr(e)), "num")

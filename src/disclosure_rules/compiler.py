@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from functools import lru_cache
@@ -38,6 +39,7 @@ __all__ = [
     "rel_ref",
     "row_predicate",
     "value_predicate",
+    "value_vector",
 ]
 
 Fn = Callable[["Env"], Any]
@@ -609,6 +611,92 @@ def _static_sum(fns: tuple[Fn, ...]) -> Fn:
     return total
 
 
+#: Fast paths (fused sums, cell sweeps, row tests) on or off. They must
+#: give exactly the answers of the plain closures: the tests compile the
+#: rules both ways and compare.
+FAST_PATHS = True
+
+
+class _Slow(Exception):
+    """A fused read met something other than a number: take the plain way."""
+
+
+def _terms(expr: ir.Expr, sign: int, out: list[tuple[int, ir.Expr]]) -> None:
+    """The terms of a chain of + and − (and of sums of plain lists), in
+    evaluation order, each with its sign."""
+    if isinstance(expr, ir.Arith) and expr.op in "+-":
+        _terms(expr.left, sign, out)
+        _terms(expr.right, sign if expr.op == "+" else -sign, out)
+    elif isinstance(expr, ir.Agg) and expr.func == "sum" and isinstance(expr.arg, ir.ListI) \
+            and all(i.present is None and i.guard is None for i in expr.arg.items):
+        for item in expr.arg.items:
+            _terms(item.value, sign, out)
+    else:
+        out.append((sign, expr))
+
+
+def _static_cell(expr: ir.Expr) -> tuple[str, ...] | None:
+    """The path of a plain read of a number cell of this year's report."""
+    if isinstance(expr, ir.Read) and expr.ref.root == "report" and expr.ref.parts and \
+            (expr.ref.kind in CELL_KINDS or expr.ref.kind == "integer"):
+        return expr.ref.parts
+    return None
+
+
+def _sum_chain(expr: ir.Expr, plain: Fn) -> Fn | None:
+    """``a + b − c + sum(…) …`` as one closure: the cells are read straight
+    from the report below their common prefix, blanks count as 0, and the
+    other terms are called. Anything unusual (a missing key, a value that is
+    not a number) re-runs ``plain``, which says precisely what is wrong.
+    None when the chain reads too few cells to be worth it."""
+    terms: list[tuple[int, ir.Expr]] = []
+    _terms(expr, 1, terms)
+    paths = [(sign, _static_cell(term)) for sign, term in terms]
+    cells = [(sign, path) for sign, path in paths if path is not None]
+    if len(cells) < 3:
+        return None
+    others = tuple((sign, compile_expr(term)) for (sign, term), (_, path)
+                   in zip(terms, paths, strict=True) if path is None)
+    prefix = cells[0][1]
+    for _, path in cells:
+        common = 0
+        while common < min(len(prefix), len(path) - 1) and prefix[common] == path[common]:
+            common += 1
+        prefix = prefix[:common]
+    cut = len(prefix)
+    plus = tuple(path[cut:] for sign, path in cells if sign > 0)
+    minus = tuple(path[cut:] for sign, path in cells if sign < 0)
+
+    def add(node: Any, rests: tuple[tuple[str, ...], ...]) -> Any:
+        total: Any = 0
+        for rest in rests:
+            value = node
+            for key in rest:
+                value = value[key]
+            cls = value.__class__
+            if cls is int or cls is Decimal:
+                total += value
+            elif value is not None:
+                raise _Slow
+        return total
+
+    def chain(env: Env) -> Any:
+        try:
+            node = env.doc
+            for key in prefix:
+                node = node[key]
+            total = add(node, plus) - add(node, minus) if minus else add(node, plus)
+        except (_Slow, KeyError, TypeError, IndexError):
+            return plain(env)
+        for sign, fn in others:
+            value = fn(env)
+            if value is not None:
+                total = total + value if sign > 0 else total - value
+        return total
+
+    return chain
+
+
 def _aggregate(func: str, values: list[Any]) -> Any:
     if func == "sum":
         total: Any = 0
@@ -706,7 +794,10 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
         get = raw_getter(expr.ref)
         return lambda env: get(env) is None
     if isinstance(expr, ir.Arith):
-        return _arith(expr.op, sub(expr.left), sub(expr.right))
+        plain = _arith(expr.op, sub(expr.left), sub(expr.right))
+        if expr.op in "+-" and not traced and FAST_PATHS:
+            return _sum_chain(expr, plain) or plain
+        return plain
     if isinstance(expr, ir.Neg):
         operand = sub(expr.operand)
         return lambda env: -_num(operand(env))
@@ -745,7 +836,8 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
     if isinstance(expr, ir.Agg):
         if expr.func == "sum" and isinstance(expr.arg, ir.ListI) and not traced and \
                 all(i.present is None and i.guard is None for i in expr.arg.items):
-            return _static_sum(tuple(sub(i.value) for i in expr.arg.items))
+            plain = _static_sum(tuple(sub(i.value) for i in expr.arg.items))
+            return (_sum_chain(expr, plain) if FAST_PATHS else None) or plain
         arg = sub(expr.arg)
         func = expr.func
         return lambda env: _aggregate(func, arg(env))
@@ -830,6 +922,63 @@ def value_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
     return None
 
 
+#: a test of many cell values at once: (values, a set holding at least
+#: their types) → True when every value passes; False means "look at them
+#: one by one".
+Vector = Callable[[Sequence[Any], AbstractSet[type]], bool]
+
+
+_NONE_TYPE = type(None)
+#: the types a number cell may hold (bool is not among them: True is not 1)
+_NUMBER_TYPES = frozenset({int, Decimal, _NONE_TYPE})
+
+
+def _bounds(values: Sequence[Any]) -> tuple[Any, Any]:
+    """(least, greatest) of the values with a blank counted as 0, or
+    (None, None) for none; ``filter(None, …)`` drops the blanks and zeros
+    in C, and a dropped one stands for 0."""
+    nonzero = list(filter(None, values))
+    if len(nonzero) < len(values):
+        nonzero.append(0)
+    if not nonzero:
+        return None, None
+    return min(nonzero), max(nonzero)
+
+
+def value_vector(expr: ir.Expr, slot: int) -> Vector | None:
+    """``expr`` as a test of a whole vector of cell values at once, in C
+    where possible (``not blank(x)`` → ``None not in values``; ``x >= 0`` →
+    the least value; ``whole(x)`` → no Decimal among the types). The values
+    are numbers or blanks (the caller checked their types). None when the
+    expression has no such form; the caller then tests value by value."""
+    if isinstance(expr, ir.NotI) and isinstance(expr.operand, ir.RelTest) and \
+            expr.operand.test == "blank" and expr.operand.path.slot == slot and \
+            not expr.operand.path.rel:
+        # ``types`` are of a superset of ``values``: no NoneType, no blank.
+        return lambda values, types: _NONE_TYPE not in types or None not in values
+    if isinstance(expr, ir.Cmp) and _item(expr.left, slot) and isinstance(expr.right, ir.K) \
+            and isinstance(expr.right.value, (int, Decimal)) \
+            and not isinstance(expr.right.value, bool) and expr.op in (">=", ">", "<=", "<"):
+        constant, compare = expr.right.value, _ORDER[expr.op]
+        use_least = expr.op in (">=", ">")
+
+        def bounded(values: Sequence[Any], types: AbstractSet[type]) -> bool:
+            least, greatest = _bounds(values)
+            if least is None:
+                return True
+            return bool(compare(least if use_least else greatest, constant))
+
+        return bounded
+    if isinstance(expr, ir.CallI) and expr.func == "whole" and len(expr.args) == 1 \
+            and _item(expr.args[0], slot):
+        whole = value_predicate(expr, slot)
+        assert whole is not None
+        # Integers are whole: only the Decimals need looking at.
+        return lambda values, types: Decimal not in types or all(
+            map(whole, [v for v in values if v.__class__ is Decimal]))
+    return None
+
+
 def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
     """``expr`` as a function of a loop item that is a row (a dict), when it
     reads only that row's cells (``r.总计 == sum(r[申请人])``,
@@ -839,7 +988,14 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
     if isinstance(expr, ir.Rel) and expr.path.slot == slot and len(expr.path.rel) == 1 \
             and not expr.path.previous and expr.path.kind in CELL_KINDS:
         key = expr.path.rel[0]
-        return lambda row: row[key]
+
+        def row_cell(row: Any) -> Any:
+            value = row[key]
+            if value.__class__ in _NUMBER_TYPES:
+                return value
+            raise TypeError  # not a number (True is not 1): the plain way says so
+
+        return row_cell
     if isinstance(expr, ir.K) and isinstance(expr.value, (int, Decimal)):
         value = expr.value
         return lambda row: value
@@ -860,8 +1016,15 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
         if len(keys) < 2:
             return None
         pick = operator.itemgetter(*keys)
-        # filter(None, …) drops blanks and zeros alike: neither changes a sum
-        return lambda row: sum(filter(None, pick(row)))
+
+        def row_sum(row: Any) -> Any:
+            values = pick(row)
+            if not _NUMBER_TYPES.issuperset(map(type, values)):
+                raise TypeError  # "", True, "5": the plain way says what is wrong
+            # filter(None, …) drops blanks and zeros alike: neither changes a sum
+            return sum(filter(None, values))
+
+        return row_sum
     if isinstance(expr, (ir.Arith, ir.Cmp, ir.Logic)):
         pair = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
         if pair[0] is None or pair[1] is None:

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
-from . import ir
+from . import compiler, ir
 from .compiler import (
     Env,
     Fn,
@@ -42,9 +43,11 @@ from .compiler import (
     rel_getter,
     row_predicate,
     value_predicate,
+    value_vector,
 )
 from .explain import format_value, render_default, render_template
 from .findings import Cell, Diagnosis, Equation, Finding, Message, NotEvaluated, Severity
+from .functions import EXACT
 from .layout import CELL_KINDS, label_path
 from .messages import msg
 from .pointer import MISSING, resolve, to_pointer
@@ -206,7 +209,12 @@ class EachC:
 
     def __init__(self, inst: ir.EachI, body: Sequence[Any]) -> None:
         self.inst = inst
-        self.items = tuple((ref, maybe_getter(ref, optional_from), optional_from >= 0)
+        #: (ref, getter, absent): ``absent`` tells, for an item with an
+        #: optional key (an ``x_`` row or column, a row the format lets a
+        #: report leave out), whether that key is absent: then the item is
+        #: skipped; a cell missing from a row that is there is reported.
+        self.items = tuple((ref, maybe_getter(ref, optional_from),
+                            _absent_fn(ref, optional_from))
                            for ref, optional_from in inst.items)
         #: every item is a number cell: values are checked as they are bound
         self.cells = all(ref.kind in CELL_KINDS for ref, _ in inst.items)
@@ -221,11 +229,12 @@ class EachC:
         self.single: AssertC | None = None
         #: the body as a function of a row item, when it is one (fast path)
         self.row_test: Callable[[Any], Any] | None = None
-        if isinstance(single, AssertC) and not single.presence and not single.identity \
-                and single.cond is not None and self.where is None and not self.presence:
+        plain = self.where is None and not self.presence and compiler.FAST_PATHS
+        if plain and isinstance(single, AssertC) and not single.presence and \
+                not single.identity and single.cond is not None:
             self.single = single
             self.run = self._fused(single)
-        elif self.where is None and not self.presence and single is not None:
+        elif plain and single is not None:
             self.row_test = _row_test(single, inst.slot)
             if self.row_test is not None:
                 self.run = self._rows
@@ -239,10 +248,10 @@ class EachC:
         def run(env: Env, out: _Run) -> None:
             vars_ = env.vars
             passed = 0
-            for ref, get, optional in items:
+            for ref, get, absent in items:
                 value = get(env)
                 if value is MISSING:
-                    if not optional:
+                    if absent is None or not absent(env):
                         out.not_evaluated.append(_unavailable(Unavailable("missing", ref), env,
                                                               ref))
                     continue
@@ -275,7 +284,7 @@ class EachC:
         body = self.body[0]
         vars_ = env.vars
         slot = self.inst.slot
-        for ref, get, optional in self.items:
+        for ref, get, absent in self.items:
             row = get(env)
             if row.__class__ is dict:
                 try:
@@ -288,7 +297,7 @@ class EachC:
                 if verdict is _SKIP:
                     skipped = True
                     continue
-            elif row is MISSING and optional:
+            elif row is MISSING and absent is not None and absent(env):
                 continue
             if row is MISSING:
                 run.not_evaluated.append(_unavailable(Unavailable("missing", ref), env, ref))
@@ -311,10 +320,10 @@ class EachC:
         slot = self.inst.slot
         vars_ = env.vars
         body = self.body
-        for ref, get, optional in self.items:
+        for ref, get, absent in self.items:
             value = get(env)
             if value is MISSING:
-                if not optional:
+                if absent is None or not absent(env):
                     run.not_evaluated.append(_unavailable(Unavailable("missing", ref), env, ref))
                 continue
             if self.cells and not _is_cell_value(value):
@@ -334,6 +343,21 @@ class EachC:
 
 
 _SKIP = object()
+
+
+def _absent_fn(ref: ir.Ref, optional_from: int) -> Callable[[Env], bool] | None:
+    """For an item with an optional key: whether the report leaves that key
+    out (None for an item without one)."""
+    if optional_from < 0:
+        return None
+    # The optional keys: the first one, and any extension key after it (an
+    # x_ column of a row that may itself be left out). Absent when the path
+    # up to the last of them is.
+    last = max(i for i in range(optional_from, len(ref.parts))
+               if i == optional_from or ref.parts[i].startswith("x_"))
+    get = maybe_getter(ir.Ref(ref.root, ref.parts[:last + 1], "object", "", ""),
+                       optional_from)
+    return lambda env: get(env) is MISSING
 
 
 def _row_test(stmt: Any, slot: int) -> Callable[[Any], Any] | None:
@@ -359,7 +383,7 @@ def _row_test(stmt: Any, slot: int) -> Callable[[Any], Any] | None:
 class _Member:
     """One rule's loop inside a :class:`CellSweep`."""
 
-    __slots__ = ("at_of", "cond", "predicate", "slot", "stmt")
+    __slots__ = ("at_of", "cond", "predicate", "slot", "stmt", "vector")
 
     def __init__(self, each: EachC) -> None:
         assert each.single is not None and each.single.cond is not None
@@ -370,6 +394,8 @@ class _Member:
         assert each.single.inst.cond is not None
         #: the condition as a function of the cell value alone, when it is one
         self.predicate = value_predicate(each.single.inst.cond, self.slot)
+        #: the condition as a test of all the values at once, when it has one
+        self.vector = value_vector(each.single.inst.cond, self.slot)
 
 
 class CellSweep:
@@ -392,17 +418,18 @@ class CellSweep:
         self.members = tuple(_Member(each) for each in loops)
         union: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         for index, each in enumerate(loops):
-            for ref, get, optional in each.items:
-                entry = union.setdefault((ref.root, ref.parts), [ref, get, optional, set()])
+            for ref, get, absent in each.items:
+                entry = union.setdefault((ref.root, ref.parts), [ref, get, absent, set()])
                 entry[3].add(index)
         # Group cells by row. A row every report has goes into the shared
         # vector (its extension columns aside); a row that may be absent is
         # handled on its own when present; anything else cell by cell.
         rows: dict[tuple[str, ...], dict[str, list[Any]]] = {}
-        slow: list[tuple[ir.Ref, Fn, bool, tuple[int, ...]]] = []
-        for ref, get, optional, members in union.values():
+        slow: list[tuple[ir.Ref, Fn, Callable[[Env], bool] | None, tuple[int, ...]]] = []
+        for ref, get, absent, members in union.values():
+            optional = absent is not None
             if ref.root != "report" or len(ref.parts) < 2:
-                slow.append((ref, get, optional, tuple(sorted(members))))
+                slow.append((ref, get, absent, tuple(sorted(members))))
                 continue
             group = rows.setdefault(ref.parts[:-1], {"required": [], "extension": [],
                                                      "optional_row": [False]})
@@ -459,10 +486,11 @@ class CellSweep:
                 values.extend(map(row.get, keys, blanks))
             else:
                 values.extend(blanks)
-        clean = _CELL_TYPES.issuperset(map(type, values))
+        types = set(map(type, values))
+        clean = types <= _CELL_TYPES
         for index, member in enumerate(self.members):
             picked = self.pick[index](values)
-            if self._all_pass(member, picked, clean):
+            if self._all_pass(member, picked, clean, types):
                 runs[index].evaluated += len(picked)
                 continue
             self._one_by_one(env, index, [(self.refs[i], values[i])
@@ -477,10 +505,11 @@ class CellSweep:
             if row.__class__ is not dict:
                 continue  # the report does not have this row: nothing to check
             row_values = tuple(map(row.get, keys, blanks))
-            row_clean = _CELL_TYPES.issuperset(map(type, row_values))
+            row_types = set(map(type, row_values))
+            row_clean = row_types <= _CELL_TYPES
             for index, member in enumerate(self.members):
                 picked = picks[index](row_values)
-                if self._all_pass(member, picked, row_clean):
+                if self._all_pass(member, picked, row_clean, row_types):
                     runs[index].evaluated += len(picked)
                     continue
                 self._one_by_one(env, index, [(refs[i], row_values[i]) for i in positions[index]],
@@ -489,19 +518,24 @@ class CellSweep:
                 if key in row:
                     for index in indices:
                         self._one_by_one(env, index, [(ref, row[key])], runs[index])
-        for ref, get, optional, indices in self.slow:
+        for ref, get, absent, indices in self.slow:
             value = get(env)
-            if value is MISSING and optional:
+            if value is MISSING and absent is not None and absent(env):
                 continue
             for index in indices:
                 self._one_by_one(env, index, [(ref, value)], runs[index])
         return runs
 
     @staticmethod
-    def _all_pass(member: _Member, values: Sequence[Any], clean: bool) -> bool:
-        if not clean or member.predicate is None:
+    def _all_pass(member: _Member, values: Sequence[Any], clean: bool,
+                  types: AbstractSet[type]) -> bool:
+        if not clean:
             return False
         try:
+            if member.vector is not None:
+                return member.vector(values, types)
+            if member.predicate is None:
+                return False
             return all(map(member.predicate, values))
         except Exception:
             return False
@@ -544,6 +578,10 @@ def _picker(positions: Sequence[int]) -> Callable[[list[Any]], Sequence[Any]]:
     if len(positions) == 1:
         (only,) = positions
         return lambda values: (values[only],)
+    if list(positions) == list(range(len(positions))):
+        # every value (as most members take): a slice, not a tuple of 200 picks
+        end = len(positions)
+        return lambda values: values[:end]
     return operator.itemgetter(*positions)
 
 
@@ -570,6 +608,8 @@ class SweptC:
 def fuse_cell_loops(rules: Sequence[CompiledRule]) -> tuple[CompiledRule, ...]:
     """Rules whose top-level cell loops can share one sweep, rewritten to
     share it (the others unchanged)."""
+    if not compiler.FAST_PATHS:
+        return tuple(rules)
     loops: list[tuple[int, int, EachC]] = []
     for r, rule in enumerate(rules):
         for s_, stmt in enumerate(rule.body):
@@ -812,6 +852,15 @@ def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
         previous_format: the format of last year's report (rules limited to
             one format need it in that format too).
     """
+    with localcontext(EXACT):  # exact sums of money (see functions.EXACT)
+        return _evaluate(compiled, document, previous, year=year,
+                         previous_reason=previous_reason, diagnose=diagnose,
+                         tables_format=tables_format, previous_format=previous_format)
+
+
+def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: Any,
+              previous_reason: Message | None, diagnose: bool, tables_format: str | None,
+              previous_format: str | None) -> Evaluation:
     result = Evaluation()
     if not isinstance(document, Mapping):
         for rule in compiled.rules:

@@ -19,7 +19,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +39,7 @@ from .normalize import label_key, normalize_label
 
 __all__ = [
     "AGGREGATES",
+    "EXACT",
     "FUNCTIONS",
     "NUMBER_SLOT",
     "STATIC_FUNCTIONS",
@@ -127,6 +137,15 @@ def compact(text: str) -> str:
     """Prose as matched: whitespace removed (typesetting puts spaces around
     numbers), full-width digits made ASCII."""
     return _SPACE.sub("", text).translate(_FULLWIDTH_DIGITS)
+
+
+#: The decimal context rules are folded and evaluated in. Python's default
+#: of 28 significant digits would round a sum of money such as
+#: 12345678901234567890.123456789 + 1; with 1000, sums, differences,
+#: products and comparisons of any real report are exact, and only a
+#: quotient (1 / 3) is rounded, at the 1000th digit.
+EXACT = Context(prec=1000, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN,
+                traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
 @lru_cache(maxsize=256)
