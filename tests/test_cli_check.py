@@ -59,6 +59,19 @@ def test_mixed_clean_and_dirty_exit_1(tmp_path: Path) -> None:
     assert outcome.out.index(str(clean)) < outcome.out.index(str(dirty))
 
 
+def test_reports_with_only_warnings_are_counted_apart(tmp_path: Path) -> None:
+    # The Jiading report has two warnings and no error: it passes, with notes.
+    clean = write(tmp_path / "clean.json", generated(3))
+    outcome = cli("check", clean, JIADING)
+    assert outcome.code == 0
+    assert "共检查 2 份报告：0 份未通过，1 份通过但有提醒，1 份无问题" in outcome.out
+    english = cli("check", "--lang", "en", clean, JIADING).out
+    assert "checked 2 reports: 0 failed, 1 passed with notes, 1 clean" in english
+    strict = cli("check", "--fail-on", "warning", clean, JIADING)
+    assert strict.code == 1
+    assert "共检查 2 份报告：1 份未通过，1 份无问题 (--fail-on warning)" in strict.out
+
+
 def test_unreadable_input_exits_2_and_the_rest_is_checked(tmp_path: Path) -> None:
     dirty = write(tmp_path / "dirty.json", broken(5))
     outcome = cli("check", tmp_path / "missing.json", dirty)

@@ -170,3 +170,12 @@ def test_money_is_exact_beyond_28_digits(money_report: Any, assertion: str) -> N
     result = check(money_report, rules=rules)
     assert result.findings == () or not result.findings, [f.message.zh for f in result.findings]
     assert "T" in json.loads(json.dumps(result.to_dict()["passed"]))
+
+
+@given(damaged_reports(), st.sampled_from(["2019-12-31", "2023-06-30", "2020-02-30", "x"]))
+def test_result_json_needs_no_special_encoder(report: dict[str, Any], published: str) -> None:
+    """``Result.to_dict()`` is plain JSON (dates, decimals and all): a tool
+    can pass it to ``json.dumps`` as it is, and read back what it wrote."""
+    report["published_on"] = published
+    data = check(report, rules=FAST).to_dict()
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data

@@ -159,7 +159,8 @@ class Checked:
     """One report checked: its result (waived findings removed), the waived
     findings with their waivers, the remaining findings that only an expired
     waiver covers (by index), where each finding's cell is in the input
-    (line, column) when known, and the previous-year pairing."""
+    (line, column) when known, the previous-year pairing, and the document
+    that was checked (what ``--format html`` draws; any JSON value)."""
 
     source: Source
     result: Result
@@ -168,6 +169,7 @@ class Checked:
     expired: tuple[tuple[int, Waiver], ...] = ()
     positions: tuple[tuple[int, int] | None, ...] = ()
     previous: Pairing | None = None
+    document: Any = field(default=None, repr=False, compare=False)
 
     def position(self, index: int) -> tuple[int, int] | None:
         """Where finding ``index`` is in the input, when known."""
@@ -327,25 +329,9 @@ def load_source(source: Source) -> tuple[Report, tuple[Finding, ...], str]:
 
         imported = import_report(source.path)
         report = load_report(imported.document, name=source.path)
-        return report, tuple(_provenance(f) for f in imported.findings), imported.kind
+        return report, tuple(imported.findings), imported.kind
     report = load_report(Path(source.path), name=source.path)
     return report, (), report.syntax
-
-
-def _provenance(finding: Finding) -> Finding:
-    """An import finding whose ``source`` is a mapping or None, as
-    findings.py types it (the importer may word it as text: "page 4, row 5",
-    or leave it empty)."""
-    source: Any = finding.source
-    if not isinstance(source, str):
-        return finding
-    parts: dict[str, Any] = {}
-    for piece in filter(None, (p.strip() for p in source.split(","))):
-        key, _, value = piece.rpartition(" ")
-        if not key or not value.isdigit():
-            return replace(finding, source={"text": source})
-        parts[key] = int(value)
-    return replace(finding, source=parts or None)
 
 
 # ------------------------------------------------------------------ pairing
@@ -484,7 +470,8 @@ def check_task(task: Task | Unreadable) -> Checked | Unreadable:
     result = applied.result
     positions = tuple(_position(report, task.source, f.pointer) for f in result.findings) \
         if result.findings and report.text is not None else ()
-    return Checked(source, result, kind, applied.waived, applied.expired, positions, pairing)
+    return Checked(source, result, kind, applied.waived, applied.expired, positions, pairing,
+                   report.data)
 
 
 def run_task(task: Task | Unreadable) -> Done | Unreadable:

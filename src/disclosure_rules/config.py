@@ -33,7 +33,7 @@ import yaml
 
 from .errors import ConfigError
 from .findings import Severity
-from .rulesets import _matches
+from .rulesets import rule_id_matches
 from .waivers import Waiver
 
 __all__ = ["CONFIG_NAMES", "Config", "RuleRef", "find_config", "load_config"]
@@ -80,7 +80,7 @@ class Config:
         refs: list[RuleRef] = [*self.disable, *(ref for ref, _ in self.severity)]
         refs += [RuleRef(w.rule, w.line, "waivers") for w in self.waivers]
         for ref in refs:
-            if not any(_matches(rule_id, ref.rule) for rule_id in known):
+            if not any(rule_id_matches(rule_id, ref.rule) for rule_id in known):
                 raise ConfigError(
                     f"没有编号为（或以此开头的）规则“{ref.rule}” (no rule has this id or prefix)",
                     file=self.file or "", line=ref.line, key=ref.key)

@@ -7,6 +7,7 @@ deterministic: findings sort by severity, then rule id, then pointer.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,14 +74,21 @@ class Message:
 
 
 def json_value(value: Any) -> Any:
-    """A cell value in JSON form: integers stay integers, decimals become
-    numbers when exact in binary floating point would lose nothing, else
-    strings (money must never be rounded on output)."""
+    """A value in JSON form: integers stay integers, decimals become
+    numbers when binary floating point would lose nothing, else strings
+    (money must never be rounded on output); dates in ISO form; lists and
+    objects (a row a finding points at) value by value."""
     if isinstance(value, Decimal):
         if value == value.to_integral_value() and abs(value) < 2**53:
             return int(value)
         as_float = float(value)
         return as_float if Decimal(repr(as_float)) == value else str(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()  # a rule's date("2024-03-31"), for one
+    if isinstance(value, (list, tuple)):
+        return [json_value(item) for item in value]
+    if isinstance(value, Mapping):  # a row or table a finding points at
+        return {str(key): json_value(item) for key, item in value.items()}
     return value
 
 

@@ -13,6 +13,14 @@ The output imports back to the same document
 but the document states — the organ's kind and level, a declared format —
 travels in a machine-readable note that is invisible when published (an HTML
 ``<meta>`` tag, a Markdown comment).
+
+:func:`html_parts` gives the HTML body a section at a time, for pages that
+show more than the report: with an :class:`Annotator`, every element that
+stands for a place in the document (a value cell, a row, a group's label
+cell, an item of table 二, a group of table 四, a section, its heading, its
+text, the preamble) carries that place's RFC 6901 pointer in
+``data-pointer`` and whatever attributes and content the annotator gives it
+(``check --format html`` marks the cells of findings so).
 """
 
 from __future__ import annotations
@@ -21,13 +29,15 @@ import html
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .formats import analyse_format, format_for_year
 from .layout import Format, Node, layout
+from .pointer import to_pointer
 
-__all__ = ["META_MARK", "render"]
+__all__ = ["META_MARK", "Annotator", "HtmlPart", "html_parts", "render"]
 
 META_MARK = "disclosure-rules"
 _NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -122,6 +132,15 @@ def _application_rows(fmt: Format, section: Mapping[str, Any]) -> Iterator[tuple
                                                                                  str]]:
     """(labels, row, kind) in printed order; labels: the row's label cells
     (top level, group, row); kind: "top" | "result" | "member" | "subtotal"."""
+    for labels, _keys, row, kind in _keyed_application_rows(fmt, section):
+        yield labels, row, kind
+
+
+def _keyed_application_rows(fmt: Format, section: Mapping[str, Any]
+                            ) -> Iterator[tuple[list[str], tuple[str, ...], Mapping[str, Any],
+                                                str]]:
+    """As :func:`_application_rows`, with the row's keys below
+    ``applications`` (a group printed as one row: its ``x_subtotal``)."""
     root = layout(fmt).children["applications"]
     for key, node in root.children.items():
         if key in {"title", "text"} or key.startswith("x_"):
@@ -130,26 +149,28 @@ def _application_rows(fmt: Format, section: Mapping[str, Any]) -> Iterator[tuple
         if not isinstance(value, Mapping):
             continue
         if node.role == "row":
-            yield [node.title], value, "top"
+            yield [node.title], (key,), value, "top"
             continue
         for sub_key, sub in node.children.items():
             sub_value = value.get(sub_key)
             if not isinstance(sub_value, Mapping):
                 continue
             if sub.role == "row":
-                yield [node.title, sub.title], sub_value, "result"
+                yield [node.title, sub.title], (key, sub_key), sub_value, "result"
                 continue
             members = [(k, m) for k, m in sub.children.items() if not k.startswith("x_")]
             present = [(m, sub_value[k]) for k, m in members if isinstance(sub_value.get(k),
                                                                             Mapping)]
             subtotal = sub_value.get(_SUBTOTAL)
             if not present and isinstance(subtotal, Mapping):
-                yield [node.title, sub.title], subtotal, "result"
+                yield [node.title, sub.title], (key, sub_key, _SUBTOTAL), subtotal, "result"
                 continue
             for member, row in present:
-                yield [node.title, sub.title, member.title], row, "member"
+                yield [node.title, sub.title, member.title], (key, sub_key, member.key), row, \
+                    "member"
             if isinstance(subtotal, Mapping):
-                yield [node.title, sub.title, sub.children[_SUBTOTAL].title], subtotal, "subtotal"
+                yield ([node.title, sub.title, sub.children[_SUBTOTAL].title],
+                       (key, sub_key, _SUBTOTAL), subtotal, "subtotal")
 
 
 # ------------------------------------------------------------------ Markdown
@@ -292,19 +313,75 @@ def _markdown(fmt: Format, document: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------- HTML
 
 
-def _td(text: str, *, rowspan: int = 1, colspan: int = 1, header: bool = False) -> str:
-    """A table cell with its spans."""
+class Annotator(Protocol):
+    """What a page that shows more than the report adds to the elements that
+    stand for places in it (see :func:`html_parts`); each method is given
+    the place's RFC 6901 pointer."""
+
+    def attributes(self, pointer: str) -> Mapping[str, str]:
+        """Attributes for the element of ``pointer``, their values escaped
+        by the annotator for a double-quoted attribute (a ``class`` is
+        joined with the renderer's own classes)."""
+
+    def inside(self, pointer: str) -> str:
+        """HTML (escaped by the annotator) to put inside the element of
+        ``pointer``, after its text."""
+
+    def placeholder(self, pointer: str, absent: bool) -> str | None:
+        """The text to show for a section that is absent (``absent``) or not
+        an object, or for a section text that is absent or empty; None shows
+        nothing there."""
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlPart:
+    """A piece of the HTML body: ``key`` is ``""`` for the title block
+    (title, publication date, preamble), else the section's key."""
+
+    key: str
+    html: str
+
+
+def _mark(annotator: Annotator | None, pointer: str, *classes: str) -> tuple[str, str]:
+    """The attributes (with a leading space) and the inner HTML that
+    ``annotator`` gives the element of ``pointer``; nothing without one."""
+    if annotator is None:
+        return "", ""
+    attributes = dict(annotator.attributes(pointer))
+    own = " ".join(c for c in classes if c)
+    if own:
+        given = attributes.get("class")
+        attributes["class"] = f"{own} {given}" if given else own
+    text = f' data-pointer="{html.escape(pointer)}"' + "".join(
+        f' {name}="{value}"' for name, value in attributes.items())
+    return text, annotator.inside(pointer)
+
+
+def _td(text: str, *, rowspan: int = 1, colspan: int = 1, header: bool = False,
+        attrs: str = "", inner: str = "") -> str:
+    """A table cell with its spans (``attrs``, ``inner``: what an annotator
+    adds, see :func:`_mark`)."""
     tag = "th" if header else "td"
-    attrs = ""
+    spans = ""
     if rowspan > 1:
-        attrs += f' rowspan="{rowspan}"'
+        spans += f' rowspan="{rowspan}"'
     if colspan > 1:
-        attrs += f' colspan="{colspan}"'
-    return f"<{tag}{attrs}>{html.escape(text)}</{tag}>"
+        spans += f' colspan="{colspan}"'
+    return f"<{tag}{spans}{attrs}>{html.escape(text)}{inner}</{tag}>"
 
 
-def _html_proactive(fmt: Format, section: Mapping[str, Any]) -> list[str]:
-    """Table 二 as one HTML table with a caption row per item."""
+def _value_td(annotator: Annotator | None, row: tuple[str, ...], column: str, value: Any,
+              colspan: int = 1) -> str:
+    """The cell of ``column`` in the row at ``row`` (keys from the root)."""
+    attrs, inner = _mark(annotator, to_pointer((*row, column)), "value",
+                         "blank" if value is None else "")
+    return _td(_cell(value), colspan=colspan, attrs=attrs, inner=inner)
+
+
+def _html_proactive(fmt: Format, section: Mapping[str, Any],
+                    annotator: Annotator | None = None) -> list[str]:
+    """Table 二 as one HTML table with a caption row per item (marked: each
+    item a ``<tbody>``)."""
     root = layout(fmt).children["proactive"]
     tables: list[tuple[Node, list[tuple[Node, Mapping[str, Any]]], list[str]]] = []
     for key, table in root.children.items():
@@ -320,16 +397,25 @@ def _html_proactive(fmt: Format, section: Mapping[str, Any]) -> list[str]:
     width = max(len(cols) for _, _, cols in tables)
     out = ['<table border="1">']
     for table, rows, cols in tables:
-        out.append("<tr>" + _td(table.title, colspan=width + 1, header=True) + "</tr>")
+        where = ("proactive", table.key)
+        attrs, inner = _mark(annotator, to_pointer(where))
+        if annotator is not None:
+            out.append(f"<tbody{attrs}>")
+        out.append("<tr>" + _td(table.title, colspan=width + 1, header=True, inner=inner)
+                   + "</tr>")
         first = rows[0][0]
         spans = _spread(len(cols), width)
         out.append("<tr>" + _td("信息内容", header=True) + "".join(
             _td(_column_label(first, c), colspan=s, header=True)
             for c, s in zip(cols, spans, strict=True)) + "</tr>")
         for node, row in rows:
-            out.append("<tr>" + _td(node.title) + "".join(
-                _td(_cell(row.get(c)), colspan=s) for c, s in zip(cols, spans, strict=True))
-                + "</tr>")
+            row_at = (*where, node.key)
+            attrs, inner = _mark(annotator, to_pointer(row_at))
+            out.append(f"<tr{attrs}>" + _td(node.title, inner=inner) + "".join(
+                _value_td(annotator, row_at, c, row.get(c), colspan=s)
+                for c, s in zip(cols, spans, strict=True)) + "</tr>")
+        if annotator is not None:
+            out.append("</tbody>")
     out.append("</table>")
     return out
 
@@ -342,14 +428,16 @@ def _spread(n: int, width: int) -> list[int]:
     return [1] * (n - 1) + [width - n + 1]
 
 
-def _html_applications(fmt: Format, section: Mapping[str, Any]) -> list[str]:
-    """Table 三 with the merged header and label cells of the official layout."""
+def _html_applications(fmt: Format, section: Mapping[str, Any],
+                       annotator: Annotator | None = None) -> list[str]:
+    """Table 三 with the merged header and label cells of the official layout
+    (marked: a group's merged label cell stands for the group)."""
     root = layout(fmt).children["applications"]
     sample = root.children["new_received"]
-    rows = list(_application_rows(fmt, section))
+    rows = list(_keyed_application_rows(fmt, section))
     if not rows:
         return []
-    cols = _row_columns(sample, [r for _, r, _ in rows])
+    cols = _row_columns(sample, [r for _, _, r, _ in rows])
     legal_cols = [c for c in cols if c not in {"natural_person", "total"}
                   and not (c.startswith("x_") and c != _LEGAL)]
     extra = [c for c in cols if c.startswith("x_") and c != _LEGAL]
@@ -366,35 +454,45 @@ def _html_applications(fmt: Format, section: Mapping[str, Any]) -> list[str]:
         + "</tr>")
     order = ["natural_person", *legal_cols, "total", *extra]
     # rowspans of the merged label cells
-    results_span = sum(1 for labels, _, _ in rows if len(labels) > 1)
+    results_span = sum(1 for labels, _, _, _ in rows if len(labels) > 1)
     group_spans: dict[str, int] = {}
-    for labels, _, _ in rows:
+    for labels, _, _, _ in rows:
         if len(labels) == 3:
             group_spans[labels[1]] = group_spans.get(labels[1], 0) + 1
     printed: set[str] = set()
-    for labels, row, _kind in rows:
+    for labels, keys, row, _kind in rows:
+        row_at = ("applications", *keys)
+        row_attrs, row_inner = _mark(annotator, to_pointer(row_at))
         cells = ""
         if len(labels) == 1:
-            cells += _td(labels[0], colspan=3)
+            cells += _td(labels[0], colspan=3, inner=row_inner)
         else:
             if labels[0] not in printed:
-                cells += _td(labels[0], rowspan=results_span)
+                attrs, inner = _mark(annotator, to_pointer(row_at[:2]))
+                cells += _td(labels[0], rowspan=results_span, attrs=attrs, inner=inner)
                 printed.add(labels[0])
             if len(labels) == 2:
-                cells += _td(labels[1], colspan=2)
+                # A group printed as one row: its label cell is the group's.
+                attrs, inner = _mark(annotator, to_pointer(row_at[:3])) if len(keys) == 3 \
+                    else ("", "")
+                cells += _td(labels[1], colspan=2, attrs=attrs, inner=inner + row_inner)
             else:
                 if labels[1] not in printed:
-                    cells += _td(labels[1], rowspan=group_spans[labels[1]])
+                    attrs, inner = _mark(annotator, to_pointer(row_at[:3]))
+                    cells += _td(labels[1], rowspan=group_spans[labels[1]], attrs=attrs,
+                                 inner=inner)
                     printed.add(labels[1])
-                cells += _td(labels[2])
-        cells += "".join(_td(_cell(row.get(c))) for c in order)
-        out.append("<tr>" + cells + "</tr>")
+                cells += _td(labels[2], inner=row_inner)
+        cells += "".join(_value_td(annotator, row_at, c, row.get(c)) for c in order)
+        out.append(f"<tr{row_attrs}>" + cells + "</tr>")
     out.append("</table>")
     return out
 
 
-def _html_appeals(fmt: Format, section: Mapping[str, Any]) -> list[str]:
-    """Table 四 with its three header rows."""
+def _html_appeals(fmt: Format, section: Mapping[str, Any],
+                  annotator: Annotator | None = None) -> list[str]:
+    """Table 四 with its three header rows (marked: a group's header cell
+    stands for the group)."""
     root = layout(fmt).children["appeals"]
     groups = [(k, n) for k, n in root.children.items() if n.role == "row"]
     if not any(isinstance(section.get(k), Mapping) for k, _ in groups):
@@ -405,12 +503,16 @@ def _html_appeals(fmt: Format, section: Mapping[str, Any]) -> list[str]:
     lit_width = sum(len(per[k]) for k, _ in litigation)
     parent = litigation[0][1].title.split("·")[0].strip()
     out = ['<table border="1">']
-    out.append("<tr>" + _td(review.title, colspan=len(per[review_key]), header=True)
+    attrs, inner = _mark(annotator, to_pointer(("appeals", review_key)))
+    out.append("<tr>" + _td(review.title, colspan=len(per[review_key]), header=True,
+                            attrs=attrs, inner=inner)
                + _td(parent, colspan=lit_width, header=True) + "</tr>")
     second = "".join(_td(_column_label(review, c), rowspan=2, header=True)
                      for c in per[review_key])
-    second += "".join(_td(n.title.split("·")[-1].strip(), colspan=len(per[k]), header=True)
-                      for k, n in litigation)
+    for k, n in litigation:
+        attrs, inner = _mark(annotator, to_pointer(("appeals", k)))
+        second += _td(n.title.split("·")[-1].strip(), colspan=len(per[k]), header=True,
+                      attrs=attrs, inner=inner)
     out.append("<tr>" + second + "</tr>")
     out.append("<tr>" + "".join(_td(_column_label(n, c), header=True)
                                 for k, n in litigation for c in per[k]) + "</tr>")
@@ -418,7 +520,8 @@ def _html_appeals(fmt: Format, section: Mapping[str, Any]) -> list[str]:
     for key, _ in groups:
         row = section.get(key)
         row = row if isinstance(row, Mapping) else {}
-        values += "".join(_td(_cell(row.get(c))) for c in per[key])
+        values += "".join(_value_td(annotator, ("appeals", key), c, row.get(c))
+                          for c in per[key])
     out.append("<tr>" + values + "</tr>")
     out.append("</table>")
     return out
@@ -429,32 +532,100 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _html_title(document: Mapping[str, Any], annotator: Annotator | None,
+                level: int) -> list[str]:
+    """The title block: title, publication date, preamble."""
+    out = [f"<h{level}>{html.escape(_title(document))}</h{level}>"]
+    if isinstance(document.get("published_on"), str):
+        out.append(f"<p>发布日期：{html.escape(document['published_on'])}</p>")
+    preamble = document.get("x_preamble")
+    if isinstance(preamble, str) and preamble:
+        paragraphs = [f"<p>{html.escape(p)}</p>" for p in preamble.split("\n")]
+        if annotator is None:
+            out.extend(paragraphs)
+        else:
+            attrs, inner = _mark(annotator, "/x_preamble", "text")
+            out.extend([f"<div{attrs}>", *paragraphs, *([inner] if inner else []), "</div>"])
+    return out
+
+
+def _html_text(section: Mapping[str, Any], key: str, annotator: Annotator | None) -> list[str]:
+    """A section's paragraphs (marked: in a block that stands for its text,
+    or the annotator's placeholder for an absent or empty text)."""
+    paragraphs = [f"<p>{html.escape(p)}</p>" for p in _paragraphs(section)]
+    if annotator is None:
+        return paragraphs
+    pointer = to_pointer((key, "text"))
+    if not paragraphs:
+        note = annotator.placeholder(pointer, "text" not in section)
+        if note is None:
+            return []
+        paragraphs = [f'<p class="placeholder">{html.escape(note)}</p>']
+    attrs, inner = _mark(annotator, pointer, "text")
+    return [f"<div{attrs}>", *paragraphs, *([inner] if inner else []), "</div>"]
+
+
+def _html_section(fmt: Format, document: Mapping[str, Any], key: str,
+                  annotator: Annotator | None, level: int) -> list[str]:
+    """One section: heading, prose, its table (marked: in a ``<section>``;
+    an absent section as the annotator's placeholder)."""
+    root = layout(fmt)
+    section = document.get(key)
+    tag = f"h{level + 1}"
+    if not isinstance(section, Mapping):
+        note = annotator.placeholder(f"/{key}", key not in document) \
+            if annotator is not None else None
+        if note is None:
+            return []
+        attrs, inner = _mark(annotator, f"/{key}", "absent")
+        return [f"<section{attrs}>",
+                f"<{tag}>{html.escape(root.children[key].title)}{inner}</{tag}>",
+                f'<p class="placeholder">{html.escape(note)}</p>', "</section>"]
+    heading = html.escape(str(section.get("title") or root.children[key].title))
+    out: list[str] = []
+    if annotator is None:
+        out.append(f"<{tag}>{heading}</{tag}>")
+    else:
+        attrs, inner = _mark(annotator, f"/{key}")
+        title_attrs, title_inner = _mark(annotator, f"/{key}/title")
+        out += [f"<section{attrs}>", f"<{tag}{title_attrs}>{heading}{inner}{title_inner}</{tag}>"]
+    out.extend(_html_text(section, key, annotator))
+    if key == "proactive":
+        out.extend(_html_proactive(fmt, section, annotator))
+    elif key == "applications":
+        out.extend(_html_applications(fmt, section, annotator))
+    elif key == "appeals":
+        out.extend(_html_appeals(fmt, section, annotator))
+    if annotator is not None:
+        out.append("</section>")
+    return out
+
+
+def html_parts(document: Mapping[str, Any], annotator: Annotator | None = None, *,
+               fmt: Format | None = None, level: int = 1) -> list[HtmlPart]:
+    """The body of the report's HTML, a part at a time: the title block,
+    then each section in order (an absent section only when the annotator
+    gives it a placeholder). ``fmt`` is the format whose tables to draw
+    (default: as :func:`render` chooses); the title is an ``h{level}``, the
+    section headings ``h{level + 1}``. Without an annotator the parts are
+    exactly what :func:`render` prints."""
+    report_format = fmt or _format(document)
+    parts = [HtmlPart("", "\n".join(_html_title(document, annotator, level)))]
+    for key in _SECTIONS:
+        lines = _html_section(report_format, document, key, annotator, level)
+        if lines:
+            parts.append(HtmlPart(key, "\n".join(lines)))
+    return parts
+
+
 def _html(fmt: Format, document: Mapping[str, Any]) -> str:
     """The whole report as an HTML page."""
     title = _title(document)
     meta = html.escape(json.dumps(_json_safe(_meta(document)), ensure_ascii=False), quote=True)
     out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
            f'<meta name="{META_MARK}" content="{meta}">', f"<title>{html.escape(title)}</title>",
-           "</head>", "<body>", f"<h1>{html.escape(title)}</h1>"]
-    if isinstance(document.get("published_on"), str):
-        out.append(f"<p>发布日期：{html.escape(document['published_on'])}</p>")
-    preamble = document.get("x_preamble")
-    if isinstance(preamble, str) and preamble:
-        out.extend(f"<p>{html.escape(p)}</p>" for p in preamble.split("\n"))
-    root = layout(fmt)
-    for key in _SECTIONS:
-        section = document.get(key)
-        if not isinstance(section, Mapping):
-            continue
-        heading = section.get("title") or root.children[key].title
-        out.append(f"<h2>{html.escape(str(heading))}</h2>")
-        out.extend(f"<p>{html.escape(p)}</p>" for p in _paragraphs(section))
-        if key == "proactive":
-            out.extend(_html_proactive(fmt, section))
-        elif key == "applications":
-            out.extend(_html_applications(fmt, section))
-        elif key == "appeals":
-            out.extend(_html_appeals(fmt, section))
+           "</head>", "<body>"]
+    out.extend(part.html for part in html_parts(document, fmt=fmt))
     out.extend(["</body>", "</html>"])
     return "\n".join(out) + "\n"
 

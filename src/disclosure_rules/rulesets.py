@@ -28,7 +28,8 @@ from .layout import FORMATS, Format
 from .messages import BUILTIN_RULES, msg
 from .parser import caret_context, parse_rules
 
-__all__ = ["PackInfo", "RuleInfo", "RuleSet", "load_rules", "official_rules_path"]
+__all__ = ["PackInfo", "RuleInfo", "RuleSet", "load_rules", "official_rules_path",
+           "rule_id_matches"]
 
 RULE_SUFFIX = ".rules"
 
@@ -173,9 +174,9 @@ class RuleSet:
     def active(self, rule_id: str) -> bool:
         """Whether ``rule_id`` runs (``--select`` / ``--ignore`` take ids or
         prefixes such as ``APP-``)."""
-        if self._select and not any(_matches(rule_id, p) for p in self._select):
+        if self._select and not any(rule_id_matches(rule_id, p) for p in self._select):
             return False
-        return not any(_matches(rule_id, p) for p in self._ignore)
+        return not any(rule_id_matches(rule_id, p) for p in self._ignore)
 
     def severity_of(self, rule_id: str) -> Severity | None:
         """The severity a rule's findings get (after overrides)."""
@@ -245,7 +246,10 @@ def _restore(rules: Mapping[Format, Sequence[ir.RuleI]], infos: Sequence[RuleInf
     return RuleSet(rules, infos, packs, severity=severity, select=select, ignore=ignore)
 
 
-def _matches(rule_id: str, pattern: str) -> bool:
+def rule_id_matches(rule_id: str, pattern: str) -> bool:
+    """Whether ``rule_id`` is ``pattern``, or starts with it when the pattern
+    is a prefix (``APP-``, ``TXT*``): how --select, --ignore, ``disable``
+    and waivers name rules."""
     if pattern.endswith(("-", "*")):
         return rule_id.startswith(pattern.rstrip("*"))
     return rule_id == pattern

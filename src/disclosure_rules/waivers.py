@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .findings import Finding, Result
-from .rulesets import _matches
+from .rulesets import rule_id_matches
 
 __all__ = ["TODAY_ENV", "Applied", "Waiver", "apply_waivers", "today"]
 
@@ -72,7 +72,7 @@ class Waiver:
     def covers(self, finding: Finding, organ: str | None, year: int | None) -> bool:
         """Whether ``finding`` (of a report of ``organ`` and ``year``) falls
         within the waiver's scope, expired or not."""
-        if not _matches(finding.rule_id, self.rule):
+        if not rule_id_matches(finding.rule_id, self.rule):
             return False
         if self.organ is not None and (organ or "").strip() != self.organ:
             return False

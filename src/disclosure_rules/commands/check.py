@@ -38,7 +38,7 @@ from ..findings import Severity
 from ..messages import BUILTIN_RULES
 from ..outputs import Options, Run, Sink, formats, make_sink, write_summary_csv
 from ..outputs.progress import Progress
-from ..rulesets import RuleSet, _matches, load_rules, official_rules_path
+from ..rulesets import RuleSet, load_rules, official_rules_path, rule_id_matches
 from ..waivers import today
 from . import IO
 
@@ -176,7 +176,7 @@ def _known(rules: RuleSet, patterns: Sequence[str]) -> set[str]:
     stage's, and (only when a pattern needs them: the import is not free)
     the importer's."""
     known = {info.rule_id for info in rules.all_rules} | set(BUILTIN_RULES)
-    if any(not any(_matches(k, p) for k in known) for p in patterns):
+    if any(not any(rule_id_matches(k, p) for k in known) for p in patterns):
         try:
             # Imported only when a pattern needs it: the importer is large.
             from ..importer.notes import TITLES
@@ -228,7 +228,7 @@ def _ruleset(args: argparse.Namespace, config: Config, io: IO) -> RuleSet | None
                 *(r.rule for r, _ in config.severity), *(w.rule for w in config.waivers)]
     known = _known(rules, patterns)
     config.check_ids(known)
-    unknown = [p for p in (*select, *ignore) if not any(_matches(k, p) for k in known)]
+    unknown = [p for p in (*select, *ignore) if not any(rule_id_matches(k, p) for k in known)]
     if unknown:
         io.stderr.write(f"disclosure-rules: 没有编号为（或以此开头的）规则 (no rule has this id "
                         f"or prefix): {', '.join(unknown)}\n")

@@ -120,7 +120,7 @@ def _looks_like_path(text: str) -> bool:
     if Path(text).suffix.lower() in _SUFFIXES:
         return True
     try:
-        return Path(text).is_file()
+        return Path(text).exists()  # a directory too: it gets "is a directory"
     except (OSError, ValueError):
         return False
 

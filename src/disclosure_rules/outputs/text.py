@@ -17,7 +17,7 @@ from ..batch import Checked, Summary, Unreadable
 from ..findings import Finding, Severity
 from ..waivers import Waiver
 from . import Base, Options, Run
-from .words import colon, counts, plural, provenance, say, separator, severity_word
+from .words import colon, counts, provenance, say, separator, severity_word, summary_lines
 
 __all__ = ["Sink", "Style", "display_width", "finding_lines", "summary_table"]
 
@@ -210,24 +210,8 @@ class Sink(Base):
     def end(self, summary: Summary) -> None:
         """The run's counts (and the per-rule table with ``--summary``)."""
         lang = self.lang
-        sep = separator(lang)
-        if summary.reports:
-            first = [say("run.reports", lang, n=summary.reports, failed=summary.failed,
-                         clean=summary.clean, reports=plural("reports", summary.reports))]
-            if summary.fail_on is not Severity.ERROR:
-                first[0] += f" (--fail-on {summary.fail_on.value})"
-        else:
-            first = [say("run.none", lang)]
-        if summary.unreadable:
-            first.append(say("run.unreadable", lang, n=summary.unreadable,
-                             inputs=plural("inputs", summary.unreadable)))
-        second = [say("run.findings", lang, counts=counts(summary.findings, lang))]
-        if summary.waived:
-            second.append(say("waived", lang, n=summary.waived))
-        if summary.not_evaluated:
-            key = "not_evaluated" if self.options.verbose else "not_evaluated_hint"
-            second.append(say(key, lang, n=summary.not_evaluated))
-        lines = [self.style.bold(sep.join(first)), sep.join(second)]
+        first, second = summary_lines(summary, lang, self.options.verbose)
+        lines = [self.style.bold(first), second]
         if self.options.summary and summary.reports:
             lines += ["", *summary_table(summary, lang)]
         self._write(lines)

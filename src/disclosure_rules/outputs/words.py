@@ -5,11 +5,15 @@ rule packs and :mod:`disclosure_rules.messages`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Message, Severity
 
-__all__ = ["colon", "counts", "plural", "provenance", "say", "separator", "severity_word", "words"]
+if TYPE_CHECKING:
+    from ..batch import Summary
+
+__all__ = ["colon", "counts", "plural", "provenance", "say", "separator", "severity_word",
+           "summary_lines", "words"]
 
 _WORDS: dict[str, tuple[str, str]] = {
     # -- per report ------------------------------------------------------
@@ -47,6 +51,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     # -- the run ---------------------------------------------------------
     "run.reports": ("共检查 {n} 份报告：{failed} 份未通过，{clean} 份无问题",
                     "checked {n} {reports}: {failed} failed, {clean} clean"),
+    "run.reports_noted": ("共检查 {n} 份报告：{failed} 份未通过，{noted} 份通过但有提醒，"
+                          "{clean} 份无问题",
+                          "checked {n} {reports}: {failed} failed, {noted} passed with notes, "
+                          "{clean} clean"),
     "run.unreadable": ("{n} 个输入无法读取", "{n} {inputs} could not be read"),
     "run.findings": ("共 {counts}", "{counts} in all"),
     "run.waiver_expired": ("注意：豁免已于 {expires} 到期，不再生效：{rule}{scope}（{where}）",
@@ -121,3 +129,30 @@ def provenance(source: Mapping[str, Any] | None, lang: str) -> str:
         zh, en = _ORIGIN.get(key, ("{k} {v}", "{k} {v}"))
         parts.append((en if lang == "en" else zh).format(k=key, v=value))
     return (", " if lang == "en" else "").join(parts)
+
+
+def summary_lines(summary: Summary, lang: str, verbose: bool) -> tuple[str, str]:
+    """The run's two closing lines, as every human-readable output ends:
+    how many reports failed / passed with findings below ``--fail-on`` /
+    were clean (and inputs unreadable); then the findings by severity,
+    waived findings and rules not evaluated."""
+    sep = separator(lang)
+    if summary.reports:
+        noted = summary.reports - summary.failed - summary.clean
+        entry = "run.reports_noted" if noted else "run.reports"
+        first = [say(entry, lang, n=summary.reports, failed=summary.failed, noted=noted,
+                     clean=summary.clean, reports=plural("reports", summary.reports))]
+        if summary.fail_on is not Severity.ERROR:
+            first[0] += f" (--fail-on {summary.fail_on.value})"
+    else:
+        first = [say("run.none", lang)]
+    if summary.unreadable:
+        first.append(say("run.unreadable", lang, n=summary.unreadable,
+                         inputs=plural("inputs", summary.unreadable)))
+    second = [say("run.findings", lang, counts=counts(summary.findings, lang))]
+    if summary.waived:
+        second.append(say("waived", lang, n=summary.waived))
+    if summary.not_evaluated:
+        key = "not_evaluated" if verbose else "not_evaluated_hint"
+        second.append(say(key, lang, n=summary.not_evaluated))
+    return sep.join(first), sep.join(second)
