@@ -1084,18 +1084,24 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
             return str(env.cache["tables_format"])
 
         return detected
+    builtin = FUNCTIONS[expr.func][expr.overload]
+    if builtin.bind is not None and len(expr.args) == 2 and isinstance(expr.args[1], ir.K):
+        # f(text, "pattern"): the pattern is compiled now, not looked up per call
+        return _call1(builtin.bind(expr.args[1].value), compile_expr(expr.args[0], traced))
     args = tuple(compile_expr(a, traced) for a in expr.args)
-    impl = FUNCTIONS[expr.func][expr.overload].impl
+    impl = builtin.impl
     if len(args) == 1:
-        (a0,) = args
+        return _call1(impl, args[0])
+    if len(args) == 2:
+        a0, a1 = args
 
-        def call1(env: Env) -> Any:
+        def call2(env: Env) -> Any:
             try:
-                return impl(a0(env))
+                return impl(a0(env), a1(env))
             except EvalProblem as exc:
                 raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
 
-        return call1
+        return call2
 
     def call(env: Env) -> Any:
         try:
@@ -1104,3 +1110,13 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
             raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
 
     return call
+
+
+def _call1(impl: Callable[[Any], Any], a0: Fn) -> Fn:
+    def call1(env: Env) -> Any:
+        try:
+            return impl(a0(env))
+        except EvalProblem as exc:
+            raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
+
+    return call1

@@ -15,6 +15,7 @@ numbers ("收到申请 5 件").
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -80,20 +81,25 @@ class Builtin:
     doc: str
     #: parameter positions that must be constant text (patterns)
     constant: tuple[int, ...] = ()
+    #: for a builtin ``f(text, pattern)`` with a constant pattern: the
+    #: pattern → the function of the text (compiled once, when the rules are)
+    bind: Callable[[Any], Callable[[Any], Any]] | None = None
 
 
 FUNCTIONS: dict[str, list[Builtin]] = {}
 
 
 def builtin(name: str, params: Sequence[str], returns: str, *,
-            constant: Sequence[int] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+            constant: Sequence[int] = (),
+            bind: Callable[[Any], Callable[[Any], Any]] | None = None,
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a builtin (several registrations of one name are overloads
     told apart by arity)."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         FUNCTIONS.setdefault(name, []).append(
             Builtin(name, tuple(params), returns, func, (func.__doc__ or "").strip(),
-                    tuple(constant)))
+                    tuple(constant), bind))
         return func
 
     return register
@@ -155,66 +161,93 @@ def _utf8(text: str) -> bytes:
     return compact(text).encode("utf-8")
 
 
-_META = set(".^$*+?()[]{}|\\")
+# CPython's own regex parser (private, stable since 3.11), used only to find
+# the prefilter's literals; without it there is no prefilter.
+_sre: Any
+_sre_parse: Callable[[str], Any] | None
+try:
+    _sre = importlib.import_module("re._constants")
+    _sre_parse = importlib.import_module("re._parser").parse
+except (ImportError, AttributeError):  # pragma: no cover - another Python
+    _sre, _sre_parse = None, None
 
 
-def _top_level_alternation(pattern: str) -> bool:
-    """Whether ``pattern`` is ``x|y`` at its outermost level (then its
-    leading literal is only one of the ways it can match)."""
-    depth = 0
-    in_class = False
-    escaped = False
-    for ch in pattern:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
-    return False
+def _required(items: Any) -> set[str]:
+    """Literal strings that occur in every match of a parsed pattern (an
+    under-approximation: what it cannot see through contributes nothing)."""
+    found: set[str] = set()
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg))
+            continue
+        if run:
+            found.add("".join(run))
+            run = []
+        if op is _sre.SUBPATTERN and not arg[1] and not arg[2]:  # no inline flags
+            found |= _required(arg[3])
+        elif op is _sre.ATOMIC_GROUP:
+            found |= _required(arg)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            found |= _required(arg[2])
+        elif op is _sre.BRANCH:
+            found |= set.intersection(*(_required(branch) for branch in arg[1]))
+    if run:
+        found.add("".join(run))
+    return found
+
+
+def required_literals(source: str) -> tuple[bytes, ...]:
+    """Up to three literals (UTF-8) every match of the RE2 pattern
+    ``source`` contains, longest first: text without one of them cannot
+    match, and a substring test is far cheaper than running the regex.
+
+    The pattern is read with Python's own regex parser, whose syntax RE2
+    shares for everything that yields a literal; where they differ (POSIX
+    classes, flags) no literal is claimed.
+    """
+    if _sre_parse is None or "[:" in source or "(?" in source.replace("(?:", ""):
+        return ()  # a POSIX class, or flags or named groups: claim nothing
+    try:
+        parsed = _sre_parse(source)
+    except Exception:  # RE2-only syntax: no prefilter, the regex decides
+        return ()
+    found = sorted(_required(parsed), key=lambda lit: (-len(lit.encode()), lit))
+    return tuple(lit.encode("utf-8") for lit in found[:3])
 
 
 class Pattern:
     """A compiled pattern: RE2 on the UTF-8 bytes of the compacted prose,
-    skipped outright when a literal the pattern starts with is absent."""
+    skipped outright when a literal every match contains is absent. The
+    answers for the last few texts are kept (rules ask about the same
+    section's prose with the same pattern again and again)."""
 
-    __slots__ = ("literal", "regex")
+    __slots__ = ("literals", "memo", "regex")
 
     def __init__(self, pattern: str) -> None:
         source = pattern.replace(NUMBER_SLOT, _NUMBER_RE)
         options = re2.Options()
         options.max_mem = 8 << 20
         self.regex = re2.compile(source.encode("utf-8"), options)
-        lead = []
-        for ch in pattern:
-            if ch in _META:
-                break
-            lead.append(ch)
-        # A literal followed by ?, * or {0,…} is optional: keep what precedes it.
-        after = pattern[len(lead):len(lead) + 1]
-        if after in ("?", "*", "{") and lead:
-            lead.pop()
-        required = len(lead) >= 2 and not _top_level_alternation(pattern)
-        self.literal = "".join(lead).encode("utf-8") if required else b""
+        self.literals = required_literals(source)
+        self.memo: dict[tuple[str, str], Any] = {}
 
     def _body(self, text: str) -> bytes | None:
         body = _utf8(text)
-        if self.literal and self.literal not in body:
-            return None
+        for literal in self.literals:
+            if literal not in body:
+                return None
         return body
 
     def search(self, text: str) -> bool:
         """Whether the pattern occurs in the prose."""
-        body = self._body(text)
-        return body is not None and self.regex.search(body) is not None
+        key = ("search", text)
+        found = self.memo.get(key)
+        if found is None:
+            body = self._body(text)
+            found = body is not None and self.regex.search(body) is not None
+            self._keep(key, found)
+        return bool(found)
 
     def numbered(self, text: str) -> Iterator[tuple[bytes, list[str]]]:
         """(whole match, captured groups) of every match, in order."""
@@ -224,6 +257,34 @@ class Pattern:
         for match in self.regex.finditer(body):
             groups = [g.decode("utf-8") for g in match.groups() if g]
             yield match.group(0), groups
+
+    def numbers(self, text: str) -> list[int | Decimal]:
+        """Every number the pattern's {数} slot captures, in order."""
+        key = ("numbers", text)
+        found = self.memo.get(key)
+        if found is None:
+            found = []
+            for _whole, groups in self.numbered(text):
+                if groups:
+                    found.append(parse_number(groups[-1]))
+                if len(found) >= MAX_MATCHES:
+                    break
+            self._keep(key, found)
+        return list(found)
+
+    def number_lists(self, text: str) -> list[list[int | Decimal]]:
+        """For each match, the counted numbers in it."""
+        found: list[list[int | Decimal]] = []
+        for whole, _groups in self.numbered(text):
+            found.append([parse_number(n) for n in _COUNTED.findall(whole.decode("utf-8"))])
+            if len(found) >= MAX_MATCHES:
+                break
+        return found
+
+    def _keep(self, key: tuple[str, str], value: Any) -> None:
+        if len(self.memo) >= 64:
+            self.memo.clear()  # texts of one report at a time: no need for LRU
+        self.memo[key] = value
 
 
 @lru_cache(maxsize=512)
@@ -292,40 +353,32 @@ def _contains_any(text: str, needles: Sequence[str]) -> bool:
     return any(compact(n) in body for n in needles)
 
 
-@builtin("matches", ("text", "text"), "bool", constant=(1,))
+@builtin("matches", ("text", "text"), "bool", constant=(1,),
+         bind=lambda pattern: compile_pattern(pattern).search)
 def _matches(text: str, pattern: str) -> bool:
     """matches(text, "未(收到|发生)") — an RE2 pattern occurs in the prose."""
     return compile_pattern(pattern).search(text)
 
 
-@builtin("numbers", ("text", "text"), "list:num", constant=(1,))
+@builtin("numbers", ("text", "text"), "list:num", constant=(1,),
+         bind=lambda pattern: compile_pattern(pattern).numbers)
 def _numbers(text: str, pattern: str) -> list[int | Decimal]:
     """numbers(text, "共收到[^。]{0,20}?申请{数}件") — every number the pattern's
     {数} slot captures, in order (Arabic, full-width or Chinese numerals)."""
-    found: list[int | Decimal] = []
-    for _whole, groups in compile_pattern(pattern).numbered(text):
-        if groups:
-            found.append(parse_number(groups[-1]))
-        if len(found) >= MAX_MATCHES:
-            break
-    return found
+    return compile_pattern(pattern).numbers(text)
 
 
 _COUNTED = re.compile(
     r"([0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]+)(?=[条件项个篇次人])")
 
 
-@builtin("number_lists", ("text", "text"), "list:list:num", constant=(1,))
+@builtin("number_lists", ("text", "text"), "list:list:num", constant=(1,),
+         bind=lambda pattern: compile_pattern(pattern).number_lists)
 def _number_lists(text: str, pattern: str) -> list[list[int | Decimal]]:
     """number_lists(text, "共[^。]{0,20}?[0-9]+条[（(]其中[^）)]*[）)]") — for each
     match, the counted numbers in it (a number followed by 条/件/项/个/篇/次/人),
     in order: the stated total and its parts, say."""
-    found: list[list[int | Decimal]] = []
-    for whole, _groups in compile_pattern(pattern).numbered(text):
-        found.append([parse_number(n) for n in _COUNTED.findall(whole.decode("utf-8"))])
-        if len(found) >= MAX_MATCHES:
-            break
-    return found
+    return compile_pattern(pattern).number_lists(text)
 
 
 @builtin("first", ("list:num",), "num")
