@@ -13,7 +13,7 @@ No eval/exec: the closures are ordinary nested functions.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -345,6 +345,20 @@ def exists_fn(ref: ir.Ref) -> Callable[[Env], bool]:
             return get(env) is not MISSING
 
         return exists_previous
+    if 2 <= len(ref.parts) <= 6 and len(ref.parts) - 1 in _REQUIRED_GETTERS:
+        # Usually asked of an x_ key the report does not have: the parent is
+        # fetched (present in every report) and the key looked up, without
+        # the cost of raising KeyError.
+        parent_get = _REQUIRED_GETTERS[len(ref.parts) - 1](*ref.parts[:-1])
+        last = ref.parts[-1]
+
+        def exists_key(env: Env) -> bool:
+            parent = parent_get(env)
+            if parent.__class__ is dict:
+                return last in parent
+            return get(env) is not MISSING
+
+        return exists_key
     return lambda env: get(env) is not MISSING
 
 
@@ -643,7 +657,56 @@ def _static_cell(expr: ir.Expr) -> tuple[str, ...] | None:
     return None
 
 
-def _sum_chain(expr: ir.Expr, plain: Fn) -> Fn | None:
+_Depths = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...],
+                tuple[tuple[str, ...], ...]]
+
+
+def _by_depth(rests: Iterable[tuple[str, ...]]) -> _Depths:
+    """Relative paths grouped as one key, two keys, three keys and the rest
+    (the first three are read without an inner loop)."""
+    every = tuple(rests)
+    ones = tuple(r[0] for r in every if len(r) == 1)
+    twos = tuple((r[0], r[1]) for r in every if len(r) == 2)
+    threes = tuple((r[0], r[1], r[2]) for r in every if len(r) == 3)
+    longer = tuple(r for r in every if not 1 <= len(r) <= 3)
+    return ones, twos, threes, longer
+
+
+def _add(node: Any, ones: tuple[str, ...], twos: tuple[tuple[str, str], ...],
+         threes: tuple[tuple[str, str, str], ...], rest: tuple[tuple[str, ...], ...]) -> Any:
+    """The sum of the number cells below ``node`` (blanks as 0); raises
+    _Slow at anything that is not a number, KeyError at a missing key."""
+    total: Any = 0
+    for a in ones:
+        value = node[a]
+        if value.__class__ is int or value.__class__ is Decimal:
+            total += value
+        elif value is not None:
+            raise _Slow
+    for a, b in twos:
+        value = node[a][b]
+        if value.__class__ is int or value.__class__ is Decimal:
+            total += value
+        elif value is not None:
+            raise _Slow
+    for a, b, c in threes:
+        value = node[a][b][c]
+        if value.__class__ is int or value.__class__ is Decimal:
+            total += value
+        elif value is not None:
+            raise _Slow
+    for path in rest:
+        value = node
+        for key in path:
+            value = value[key]
+        if value.__class__ is int or value.__class__ is Decimal:
+            total += value
+        elif value is not None:
+            raise _Slow
+    return total
+
+
+def _sum_chain(expr: ir.Expr, make_plain: Callable[[], Fn]) -> Fn | None:
     """``a + b − c + sum(…) …`` as one closure: the cells are read straight
     from the report below their common prefix, blanks count as 0, and the
     other terms are called. Anything unusual (a missing key, a value that is
@@ -655,6 +718,7 @@ def _sum_chain(expr: ir.Expr, plain: Fn) -> Fn | None:
     cells = [(sign, path) for sign, path in paths if path is not None]
     if len(cells) < 3:
         return None
+    plain = make_plain()
     others = tuple((sign, compile_expr(term)) for (sign, term), (_, path)
                    in zip(terms, paths, strict=True) if path is None)
     prefix = cells[0][1]
@@ -664,28 +728,16 @@ def _sum_chain(expr: ir.Expr, plain: Fn) -> Fn | None:
             common += 1
         prefix = prefix[:common]
     cut = len(prefix)
-    plus = tuple(path[cut:] for sign, path in cells if sign > 0)
-    minus = tuple(path[cut:] for sign, path in cells if sign < 0)
-
-    def add(node: Any, rests: tuple[tuple[str, ...], ...]) -> Any:
-        total: Any = 0
-        for rest in rests:
-            value = node
-            for key in rest:
-                value = value[key]
-            cls = value.__class__
-            if cls is int or cls is Decimal:
-                total += value
-            elif value is not None:
-                raise _Slow
-        return total
+    plus = _by_depth(path[cut:] for sign, path in cells if sign > 0)
+    minus = _by_depth(path[cut:] for sign, path in cells if sign < 0)
+    subtracts = any(minus)
 
     def chain(env: Env) -> Any:
         try:
             node = env.doc
             for key in prefix:
                 node = node[key]
-            total = add(node, plus) - add(node, minus) if minus else add(node, plus)
+            total = _add(node, *plus) - _add(node, *minus) if subtracts else _add(node, *plus)
         except (_Slow, KeyError, TypeError, IndexError):
             return plain(env)
         for sign, fn in others:
@@ -718,9 +770,12 @@ def _aggregate(func: str, values: list[Any]) -> Any:
     return list(values)
 
 
-def compile_expr(expr: ir.Expr, traced: bool = False) -> Fn:
-    """Compile an IR expression into a closure ``env → value``."""
-    fn = _compile(expr, traced)
+def compile_expr(expr: ir.Expr, traced: bool = False, *, chains: bool = True) -> Fn:
+    """Compile an IR expression into a closure ``env → value``.
+
+    ``chains`` False compiles sums without the fused fast path (what the
+    fast path itself falls back to)."""
+    fn = _compile(expr, traced, chains)
     if not traced:
         return fn
     nid = expr.nid
@@ -734,9 +789,11 @@ def compile_expr(expr: ir.Expr, traced: bool = False) -> Fn:
     return record
 
 
-def _compile(expr: ir.Expr, traced: bool) -> Fn:
+def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     def sub(e: ir.Expr) -> Fn:
-        return compile_expr(e, traced)
+        return compile_expr(e, traced, chains=chains)
+
+    fuse = chains and not traced and FAST_PATHS
 
     if isinstance(expr, ir.K):
         value = expr.value
@@ -794,10 +851,13 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
         get = raw_getter(expr.ref)
         return lambda env: get(env) is None
     if isinstance(expr, ir.Arith):
-        plain = _arith(expr.op, sub(expr.left), sub(expr.right))
-        if expr.op in "+-" and not traced and FAST_PATHS:
-            return _sum_chain(expr, plain) or plain
-        return plain
+        if expr.op in "+-" and fuse:
+            # The whole chain at once, from its top (the terms below are not
+            # fused again: that would be quadratic in the chain's length).
+            fused = _sum_chain(expr, lambda: compile_expr(expr, chains=False))
+            if fused is not None:
+                return fused
+        return _arith(expr.op, sub(expr.left), sub(expr.right))
     if isinstance(expr, ir.Neg):
         operand = sub(expr.operand)
         return lambda env: -_num(operand(env))
@@ -836,8 +896,9 @@ def _compile(expr: ir.Expr, traced: bool) -> Fn:
     if isinstance(expr, ir.Agg):
         if expr.func == "sum" and isinstance(expr.arg, ir.ListI) and not traced and \
                 all(i.present is None and i.guard is None for i in expr.arg.items):
-            plain = _static_sum(tuple(sub(i.value) for i in expr.arg.items))
-            return (_sum_chain(expr, plain) if FAST_PATHS else None) or plain
+            fused = _sum_chain(expr, lambda: compile_expr(expr, chains=False)) if fuse \
+                else None
+            return fused or _static_sum(tuple(sub(i.value) for i in expr.arg.items))
         arg = sub(expr.arg)
         func = expr.func
         return lambda env: _aggregate(func, arg(env))
@@ -1025,6 +1086,10 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
             return sum(filter(None, values))
 
         return row_sum
+    if isinstance(expr, ir.Cmp) and expr.op == "==":
+        fused = _row_total(expr, slot)
+        if fused is not None:
+            return fused
     if isinstance(expr, (ir.Arith, ir.Cmp, ir.Logic)):
         pair = row_predicate(expr.left, slot), row_predicate(expr.right, slot)
         if pair[0] is None or pair[1] is None:
@@ -1037,6 +1102,38 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
         test = inner
         return lambda row: not test(row)
     return None
+
+
+def _row_total(expr: ir.Cmp, slot: int) -> Callable[[Any], Any] | None:
+    """``r.总计 == sum(r[申请人])`` (a row's total against its columns) as one
+    function of the row; None for any other shape."""
+    def cell_key(e: ir.Expr) -> str | None:
+        if isinstance(e, ir.Rel) and e.path.slot == slot and len(e.path.rel) == 1 \
+                and not e.path.previous and e.path.kind in CELL_KINDS:
+            return e.path.rel[0]
+        return None
+
+    total_key = cell_key(expr.left)
+    right = expr.right
+    if total_key is None or not isinstance(right, ir.Agg) or right.func != "sum" or \
+            not isinstance(right.arg, ir.ListI) or len(right.arg.items) < 2:
+        return None
+    keys = []
+    for item in right.arg.items:
+        key = cell_key(item.value)
+        if key is None or item.present is not None or item.guard is not None:
+            return None
+        keys.append(key)
+    pick = operator.itemgetter(total_key, *keys)
+
+    def row_total(row: Any) -> Any:
+        values = pick(row)
+        if not _NUMBER_TYPES.issuperset(map(type, values)):
+            raise TypeError  # "", True, "5": the plain way says what is wrong
+        # filter(None, …) drops blanks and zeros alike: neither changes a sum
+        return (values[0] or 0) == sum(filter(None, values[1:]))
+
+    return row_total
 
 
 def _row_binary(expr: ir.Arith | ir.Cmp | ir.Logic, left: Callable[[Any], Any],

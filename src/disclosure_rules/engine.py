@@ -182,7 +182,9 @@ class LoopC:
             for present in self.presence:
                 if not present(env):
                     return
-            items = list(self.iterable(env))[:MAX_LOOP]
+            items = self.iterable(env)
+            if items.__class__ is not list or len(items) > MAX_LOOP:
+                items = list(items)[:MAX_LOOP]  # bounded: every rule terminates
         except Unavailable as exc:
             run.not_evaluated.append(_unavailable(exc, env, _first_at(self.body, env)))
             return
@@ -661,11 +663,12 @@ class CompiledRule:
 
     info: ir.RuleI
     body: tuple[Any, ...]
+    #: the rule's id (a field, not a property: it is read for every rule
+    #: of every report)
+    rule_id: str = field(init=False)
 
-    @property
-    def rule_id(self) -> str:
-        """The rule's id."""
-        return self.info.rule_id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule_id", self.info.rule_id)
 
 
 def compile_rule(rule: ir.RuleI) -> CompiledRule:
@@ -799,8 +802,16 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
                previous_reason: Message | None,
                on_rule: Callable[[CompiledRule, _Run | Message], None],
                previous_format: str | None = None) -> None:
+    fmt = compiled.fmt
     for rule in compiled.rules:
-        reason = _applicable(rule.info, compiled.fmt, year)
+        info = rule.info
+        if info.years is None and not info.uses_previous and fmt in info.formats:
+            run = _Run()  # the usual rule: nothing to decide before running it
+            for stmt in rule.body:
+                stmt.run(env, run)
+            on_rule(rule, run)
+            continue
+        reason = _applicable(info, fmt, year)
         if reason is None and rule.info.uses_previous and env.prev is None:
             reason = previous_reason or msg("ne.previous")
         elif reason is None and rule.info.uses_previous and previous_format and \
@@ -883,8 +894,13 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
             not_evaluated_rules.add(rule_id)
 
     def on_rule(rule: CompiledRule, outcome: _Run | Message) -> None:
-        if isinstance(outcome, Message):
+        if not isinstance(outcome, _Run):
             add_ne(rule.rule_id, outcome)
+            return
+        if outcome.evaluated and not outcome.failures and not outcome.not_evaluated:
+            # the usual case: instances evaluated, all passed
+            rule_id = rule.rule_id
+            evaluated_rules[rule_id] = evaluated_rules.get(rule_id, 0) + outcome.evaluated
             return
         for reason, pointer, label in outcome.not_evaluated:
             add_ne(rule.rule_id, reason, pointer, label)
@@ -897,11 +913,9 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
         evaluated_rules[rule.rule_id] = evaluated_rules.get(rule.rule_id, 0) + count
         if count == 0 and not outcome.not_evaluated and rule.rule_id not in not_evaluated_rules:
             if outcome.skipped:
-                shown = "；".join(dict.fromkeys(outcome.skipped))
-                add_ne(rule.rule_id, msg("ne.when", cond=shown))
+                add_ne(rule.rule_id, _when_message(tuple(outcome.skipped)))
             else:
-                add_ne(rule.rule_id, Message("报告中没有此规则适用的内容",
-                                             "nothing in the report this rule applies to"))
+                add_ne(rule.rule_id, _NOTHING_APPLIES)
 
     _run_rules(compiled, env, year, previous_reason, on_rule, previous_format)
     for rule_id, reason in compiled.skipped:
@@ -921,6 +935,23 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
         result.diagnoses = _diagnose(compiled, document, env.prev, year, failures,
                                      result.findings)
     return result
+
+
+_NOTHING_APPLIES = Message("报告中没有此规则适用的内容",
+                           "nothing in the report this rule applies to")
+_WHEN_MESSAGES: dict[tuple[str, ...], Message] = {}
+
+
+def _when_message(conditions: tuple[str, ...]) -> Message:
+    """"its condition does not hold: …" for these conditions (the same few
+    on every report: made once)."""
+    found = _WHEN_MESSAGES.get(conditions)
+    if found is None:
+        if len(_WHEN_MESSAGES) > 4096:
+            _WHEN_MESSAGES.clear()
+        found = _WHEN_MESSAGES[conditions] = msg(
+            "ne.when", cond="；".join(dict.fromkeys(conditions)))
+    return found
 
 
 def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env: Env,

@@ -54,9 +54,12 @@ __all__ = [
 
 #: The placeholder for "a number" in numbers() patterns.
 NUMBER_SLOT = "{数}"
-_NUMBER_RE = (
-    r"([0-9０-９]+(?:[.．][0-9０-９]+)?|[〇零一二三四五六七八九十百千万两]+)"
-)
+# Thousands with an ASCII comma first (3,119): RE2 takes the first
+# alternative that matches. The full-width "，" separates clauses in Chinese
+# prose, never thousands.
+_NUMBER_BODY = (r"[0-9０-９]{1,3}(?:,[0-9０-９]{3})+(?:[.．][0-9０-９]+)?"
+                r"|[0-9０-９]+(?:[.．][0-9０-９]+)?|[〇零一二三四五六七八九十百千万两]+")
+_NUMBER_RE = f"({_NUMBER_BODY})"
 MAX_PATTERN = 2000
 MAX_MATCHES = 1000
 
@@ -222,14 +225,21 @@ class Pattern:
     answers for the last few texts are kept (rules ask about the same
     section's prose with the same pattern again and again)."""
 
-    __slots__ = ("literals", "memo", "regex")
+    __slots__ = ("literals", "memo", "regex", "slots")
 
     def __init__(self, pattern: str) -> None:
-        source = pattern.replace(NUMBER_SLOT, _NUMBER_RE)
+        # Each {数} is a named group, so that groups of the pattern's own
+        # ("(申请|件)") are never read as numbers.
+        pieces = pattern.split(NUMBER_SLOT)
+        source = pieces[0] + "".join(f"(?P<n{i}>{_NUMBER_BODY}){piece}"
+                                     for i, piece in enumerate(pieces[1:]))
         options = re2.Options()
         options.max_mem = 8 << 20
         self.regex = re2.compile(source.encode("utf-8"), options)
-        self.literals = required_literals(source)
+        #: positions of the {数} groups in a match's groups(), in order
+        self.slots = tuple(self.regex.groupindex[f"n{i}".encode()] - 1
+                           for i in range(len(pieces) - 1))
+        self.literals = required_literals(pattern.replace(NUMBER_SLOT, _NUMBER_RE))
         self.memo: dict[tuple[str, str], Any] = {}
 
     def _body(self, text: str) -> bytes | None:
@@ -239,8 +249,20 @@ class Pattern:
                 return None
         return body
 
+    def _cannot_match(self, text: str) -> bool:
+        """Whether a literal every match needs is missing (asked before the
+        memo: the usual answer, and cheaper than a lookup)."""
+        if self.literals:
+            body = _utf8(text)
+            for literal in self.literals:
+                if literal not in body:
+                    return True
+        return False
+
     def search(self, text: str) -> bool:
         """Whether the pattern occurs in the prose."""
+        if self._cannot_match(text):
+            return False
         key = ("search", text)
         found = self.memo.get(key)
         if found is None:
@@ -250,24 +272,32 @@ class Pattern:
         return bool(found)
 
     def numbered(self, text: str) -> Iterator[tuple[bytes, list[str]]]:
-        """(whole match, captured groups) of every match, in order."""
+        """(whole match, the numbers its {数} slots captured) of every match,
+        in order. A pattern without a slot gives its last captured group."""
         body = self._body(text)
         if body is None:
             return
+        slots = self.slots
         for match in self.regex.finditer(body):
-            groups = [g.decode("utf-8") for g in match.groups() if g]
-            yield match.group(0), groups
+            groups = match.groups()
+            if slots:
+                found = [g.decode("utf-8") for g in (groups[i] for i in slots) if g]
+            else:
+                found = [g.decode("utf-8") for g in groups if g][-1:]
+            yield match.group(0), found
 
     def numbers(self, text: str) -> list[int | Decimal]:
         """Every number the pattern's {数} slot captures, in order."""
+        if self._cannot_match(text):
+            return []
         key = ("numbers", text)
         found = self.memo.get(key)
         if found is None:
             found = []
-            for _whole, groups in self.numbered(text):
-                if groups:
-                    found.append(parse_number(groups[-1]))
+            for _whole, numbers in self.numbered(text):
+                found.extend(parse_number(n) for n in numbers)
                 if len(found) >= MAX_MATCHES:
+                    del found[MAX_MATCHES:]
                     break
             self._keep(key, found)
         return list(found)
@@ -275,6 +305,8 @@ class Pattern:
     def number_lists(self, text: str) -> list[list[int | Decimal]]:
         """For each match, the counted numbers in it."""
         found: list[list[int | Decimal]] = []
+        if self._cannot_match(text):
+            return found
         for whole, _groups in self.numbered(text):
             found.append([parse_number(n) for n in _COUNTED.findall(whole.decode("utf-8"))])
             if len(found) >= MAX_MATCHES:
@@ -369,7 +401,8 @@ def _numbers(text: str, pattern: str) -> list[int | Decimal]:
 
 
 _COUNTED = re.compile(
-    r"([0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]+)(?=[条件项个篇次人])")
+    r"([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]+)"
+    r"(?=[条件项个篇次人])")
 
 
 @builtin("number_lists", ("text", "text"), "list:list:num", constant=(1,),
