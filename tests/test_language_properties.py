@@ -214,3 +214,16 @@ def test_random_reports_never_raise_anything_unexpected() -> None:
             check(report, rules)
         except DisclosureRulesError:  # pragma: no cover - would be a bug here
             raise
+
+
+def test_the_grammar_is_lalr_without_conflicts() -> None:
+    """lark resolves a shift/reduce conflict silently unless told to be
+    strict: the grammar must build in strict mode (no conflicts, no two
+    terminals that can match the same text)."""
+    from importlib.resources import files
+
+    from lark import Lark
+
+    grammar = (files("disclosure_rules") / "grammar.lark").read_text(encoding="utf-8")
+    Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True,
+         start=["start", "expr"], strict=True)

@@ -210,7 +210,9 @@ class _ToAst(Transformer_NonRecursive):  # type: ignore[type-arg]
         depth = 1 + max((self.depth.get(id(c), 0) for c in children), default=0)
         if depth > MAX_DEPTH:
             raise _Positioned(
-                f"表达式嵌套过深（超过 {MAX_DEPTH} 层） (expression nested too deeply)", meta)
+                f"表达式嵌套过深（超过 {MAX_DEPTH} 层；很长的加法请写成 sum(…)） "
+                f"(expression nested too deeply: more than {MAX_DEPTH} levels; write a long "
+                "addition as sum(…))", meta)
         self.depth[id(node)] = depth
         return node
 
