@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 from cli_support import JIADING, broken, cli, generated, write
+from hypothesis import given
+from hypothesis import strategies as st
 from reportgen import to_json
 
 from disclosure_rules import batch
@@ -456,3 +458,20 @@ def test_a_report_the_checker_fails_on_is_reported_not_fatal(
     assert f"{bad}：内部错误：内部错误，请报告此问题 (internal error, please report it): " \
            "ZeroDivisionError: boom" in outcome.out
     assert "APP-ROW-TOTAL" in outcome.out
+
+
+@given(name=st.text(min_size=1, max_size=30) | st.sampled_from(
+           ['"year": 1', 'a"name": "b', "\\", '}{"organ": {', " 上海 "]),
+       year=st.integers(1990, 2100),
+       prose=st.text(max_size=40) | st.sampled_from(['"year": 2000,', '"name"']),
+       indent=st.sampled_from([None, 2]))
+def test_pairing_reads_organ_and_year_exactly(name: str, year: int, prose: str,
+                                              indent: int | None) -> None:
+    """The pairing scan's shortcut (organ and year read without parsing the
+    whole file) gives what parsing gives, or defers to parsing."""
+    document = {"year": year, "organ": {"name": name, "kind": "department"},
+                "overview": {"title": "一、总体情况", "text": prose}}
+    raw = json.dumps(document, ensure_ascii=bool(year % 2), indent=indent).encode()
+    quick = batch._quick_key(raw)
+    if quick is not None:
+        assert quick == (name.strip(), year)

@@ -17,6 +17,7 @@ import datetime as _dt
 import json
 import multiprocessing
 import os
+import re
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -347,6 +348,9 @@ def scan_source(source: Source) -> tuple[str, int] | None:
             data = json.loads(_read_line(source))
         else:
             raw = Path(source.path).read_bytes()
+            quick = _quick_key(raw)
+            if quick is not None:
+                return quick
             text = raw.decode("utf-8-sig")
             if text.lstrip()[:1] in ("{", "[") or source.path.lower().endswith(".json"):
                 data = json.loads(text)
@@ -362,6 +366,30 @@ def scan_source(source: Source) -> tuple[str, int] | None:
             not isinstance(year, int):
         return None
     return name.strip(), year
+
+
+_YEAR = re.compile(rb'(?<!\\)"year"\s*:\s*(-?[0-9]+)\s*[,}]')
+_ORGAN_NAME = re.compile(rb'(?<!\\)"organ"\s*:\s*\{[^{}]*?(?<!\\)"name"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _quick_key(raw: bytes) -> tuple[str, int] | None:
+    """(organ name, year) read from JSON text without parsing it all, when
+    that is unambiguous: ``"year"`` and ``"organ"`` each occur once and
+    look as the contract has them. None means "parse to know" (never a
+    guess): pairing must not go wrong because of a clever shortcut."""
+    if raw.count(b'"year"') != 1 or raw.count(b'"organ"') != 1 or raw.count(b'"name"') != 1:
+        return None
+    year = _YEAR.search(raw)
+    organ = _ORGAN_NAME.search(raw)
+    if year is None or organ is None:
+        return None
+    try:
+        name = json.loads(organ.group(1))
+    except ValueError:
+        return None
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return name.strip(), int(year.group(1))
 
 
 def pair(sources: Sequence[Source], keys: Sequence[tuple[str, int] | None]

@@ -377,7 +377,8 @@ class Checker:
             where = label_path(self.fmt, base.parts) if base.parts else "报告"
             shown = "、".join(c.short for c in node.children.values())
             raise _Fail(span, "unknown-path",
-                        f"“{where}”下没有“{key}”（{self.fmt} 年格式）{hint_zh}。可用：{shown}",
+                        f"“{where}”下没有“{key}”（{self.fmt} 年格式）{hint_zh or '。'}"
+                        f"可用：{shown}",
                         f"'{key}' is not a key of {'/'.join(base.parts) or 'the report'} in "
                         f"the {self.fmt} format{hint_en}")
         return SNode(base.root, (*base.parts, child.key), child, base.fmt,
