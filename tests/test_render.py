@@ -308,3 +308,15 @@ def test_round_trip_large_numbers(document: dict[str, Any], fmt: str) -> None:
     back = import_report(render(document, fmt), kind=kind)  # type: ignore[arg-type]
     assert _without_source(back.document) == _without_source(document)
     assert not [f for f in back.findings if f.rule_id != "IMP-LAYOUT"]
+
+
+@pytest.mark.parametrize("text", ["，", ".", "，，", "、"])
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_paragraph_of_punctuation_alone_survives(seed: dict[str, Any], text: str,
+                                                   fmt: str) -> None:
+    # Found by test_round_trip: a line of separators before a table was
+    # taken for a row of the table and dropped.
+    doc = {**seed, "appeals": {**seed["appeals"], "text": text}}
+    kind = "markdown" if fmt == "md" else "html"
+    back = import_report(render(doc, fmt), kind=kind)  # type: ignore[arg-type]
+    assert back.document["appeals"]["text"] == text

@@ -268,7 +268,8 @@ def _split_table_section(fmt: Format, key: str, body: Sequence[Block]
             continue
         norm = re.sub(r"\s+", "", text)
         values = len(re.findall(r"\d+", text))
-        numbers_only = _NUMBERS_ONLY.fullmatch(text) is not None
+        # a line of numbers (and separators): not one of separators alone ("，")
+        numbers_only = values > 0 and _NUMBERS_ONLY.fullmatch(text) is not None
         sentence = "。" in text and values < 6
         flags.append("\t" in text or numbers_only or values >= 6 or (not sentence and (
             values >= 2 or _NOTE in norm or bool(find_labels(_norm(text), specs)))))
