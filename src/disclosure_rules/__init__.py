@@ -15,6 +15,8 @@ The public API is small::
 checks one report, with last year's report for the continuity rules.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .checking import check
 from .errors import (
     ConfigError,
@@ -25,11 +27,30 @@ from .errors import (
     RuleSyntaxError,
 )
 from .findings import Cell, Diagnosis, Finding, Message, NotEvaluated, Result, Severity
-from .importer import Imported, import_report
 from .loading import Report, load_report
 from .render import render
 from .rulesets import RuleSet, load_rules
 from .validation import validate
+
+if TYPE_CHECKING:
+    from .importer import Imported, import_report
+
+# The importer is loaded on first use: a tool that only checks report JSON
+# (or the command line checking a batch) need not pay for it at start-up.
+# (Not render(): its module has the same name, and importing the module
+# would shadow a lazily bound function.)
+_LAZY = {"Imported": "importer", "import_report": "importer"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 __version__ = "0.1.0"
 
