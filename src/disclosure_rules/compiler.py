@@ -749,6 +749,31 @@ def _sum_chain(expr: ir.Expr, make_plain: Callable[[], Fn]) -> Fn | None:
     return chain
 
 
+def _slow(env: Env) -> Any:
+    raise _Slow
+
+
+def _compare_chain(expr: ir.Cmp) -> Fn | None:
+    """``a + b … == c + d …`` (any comparison of sums of cells, an identity
+    of the tables) as the sign of one fused sum ``a + b … − c − d …``:
+    exact numbers compare as their difference does. Anything unusual
+    re-runs the plain comparison, which says precisely what is wrong."""
+    chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), lambda: _slow)
+    if chain is None:
+        return None
+    plain = compile_expr(expr, chains=False)
+    test = _ORDER[expr.op]
+
+    def compare(env: Env) -> bool:
+        try:
+            difference = chain(env)
+        except _Slow:
+            return bool(plain(env))
+        return test(difference, 0)
+
+    return compare
+
+
 def _aggregate(func: str, values: list[Any]) -> Any:
     if func == "sum":
         total: Any = 0
@@ -862,6 +887,10 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
         operand = sub(expr.operand)
         return lambda env: -_num(operand(env))
     if isinstance(expr, ir.Cmp):
+        if fuse and expr.op in _ORDER:
+            fused = _compare_chain(expr)
+            if fused is not None:
+                return fused
         if isinstance(expr.right, ir.K) and not traced and \
                 isinstance(expr.right.value, (int, Decimal)) and \
                 not isinstance(expr.right.value, bool):
@@ -1184,7 +1213,28 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
     builtin = FUNCTIONS[expr.func][expr.overload]
     if builtin.bind is not None and len(expr.args) == 2 and isinstance(expr.args[1], ir.K):
         # f(text, "pattern"): the pattern is compiled now, not looked up per call
-        return _call1(builtin.bind(expr.args[1].value), compile_expr(expr.args[0], traced))
+        bound = builtin.bind(expr.args[1].value)
+        plain = _call1(bound, compile_expr(expr.args[0], traced))
+        text = expr.args[0]
+        if traced or not FAST_PATHS or not isinstance(text, ir.Rel) or \
+                len(text.path.rel) != 1 or text.path.previous:
+            return plain
+        # f(s.text, …) of a loop's section: the text is read here, in the
+        # same call (the rules ask this of three sections, dozens of times)
+        slot, (key,) = text.path.slot, text.path.rel
+
+        def call_text(env: Env) -> Any:
+            node = env.vars[slot]
+            if node.__class__ is dict:
+                value = node.get(key)
+                if value.__class__ is str:
+                    try:
+                        return bound(value)
+                    except EvalProblem as exc:
+                        raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
+            return plain(env)
+
+        return call_text
     args = tuple(compile_expr(a, traced) for a in expr.args)
     impl = builtin.impl
     if len(args) == 1:
