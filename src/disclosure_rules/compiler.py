@@ -1216,8 +1216,24 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
         bound = builtin.bind(expr.args[1].value)
         plain = _call1(bound, compile_expr(expr.args[0], traced))
         text = expr.args[0]
-        if traced or not FAST_PATHS or not isinstance(text, ir.Rel) or \
-                len(text.path.rel) != 1 or text.path.previous:
+        if traced or not FAST_PATHS:
+            return plain
+        if isinstance(text, ir.Read) and text.ref.root == "report" and \
+                len(text.ref.parts) in _REQUIRED_GETTERS:
+            # f(overview.text, …): one subscript chain, then the pattern
+            get = _REQUIRED_GETTERS[len(text.ref.parts)](*text.ref.parts)
+
+            def call_static_text(env: Env) -> Any:
+                value = get(env)
+                if value.__class__ is str:
+                    try:
+                        return bound(value)
+                    except EvalProblem as exc:
+                        raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
+                return plain(env)
+
+            return call_static_text
+        if not isinstance(text, ir.Rel) or len(text.path.rel) != 1 or text.path.previous:
             return plain
         # f(s.text, …) of a loop's section: the text is read here, in the
         # same call (the rules ask this of three sections, dozens of times)
