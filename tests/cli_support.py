@@ -72,3 +72,42 @@ def write(path: Path, report: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_json(report), encoding="utf-8")
     return path
+
+
+WAIVERS = (
+    "waivers:\n"
+    "  - rule: VAL-BLANK\n"
+    "    organ: 上海市嘉定区人力资源和社会保障局\n"
+    "    reason: 原件如此\n"
+    "    approved_by: 审计组\n"
+    "    expires: 2030-12-31\n"
+    "  - rule: SEC-EMPTY\n"
+    "    reason: 旧豁免\n"
+    "    approved_by: 审计组\n"
+    "    expires: 2024-12-31\n"
+)
+
+
+def mixed_batch(root: Path, *, last_year_balances: bool = True) -> Path:
+    """``root/batch``: a clean, a dirty, a warning-only (Jiading) and a real
+    report with errors (Pingtan), a corrupt file, two years of one organ
+    (last year's carried forward one more than this year's carried over;
+    ``last_year_balances`` keeps last year's own table 三 in balance), and
+    ``root/disclosure-rules.yaml`` with a valid and an expired waiver."""
+    batch = root / "batch"
+    write(batch / "clean.json", generated(1))
+    write(batch / "dirty.json", broken(2))
+    batch.joinpath("jiading.json").write_bytes(JIADING.read_bytes())
+    batch.joinpath("pingtan.json").write_bytes(PINGTAN.read_bytes())
+    (batch / "corrupt.json").write_text('{"year": }', encoding="utf-8")
+    organ = {"name": "测试县审计局", "kind": "department", "level": "provincial"}
+    last = generated(3, "2021", year=2023, organ=organ)
+    last["applications"]["carried_forward"]["other_org"] += 1
+    last["applications"]["carried_forward"]["total"] += 1
+    if last_year_balances:
+        last["applications"]["new_received"]["other_org"] += 1
+        last["applications"]["new_received"]["total"] += 1
+    write(batch / "organ" / "2023.json", last)
+    write(batch / "organ" / "2024.json", generated(4, "2021", year=2024, organ=organ))
+    (root / "disclosure-rules.yaml").write_text(WAIVERS, encoding="utf-8")
+    return batch

@@ -10,9 +10,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import cli_support
 import jsonschema
 import pytest
-from cli_support import JIADING, PINGTAN, ROOT, broken, cli, generated, write
+from cli_support import ROOT, broken, cli, generated, write
 
 OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "check-output.schema.json")
                            .read_text(encoding="utf-8"))
@@ -124,32 +125,7 @@ def mixed_batch(tmp_path: Path) -> Path:
     """A directory with a clean, a dirty, a warning-only, a corrupt report,
     two years of one organ, and a configuration with a valid and an expired
     waiver."""
-    batch = tmp_path / "batch"
-    write(batch / "clean.json", generated(1))
-    write(batch / "dirty.json", broken(2))
-    (batch / "jiading.json").write_bytes(JIADING.read_bytes())
-    (batch / "pingtan.json").write_bytes(PINGTAN.read_bytes())
-    (batch / "corrupt.json").write_text('{"year": }', encoding="utf-8")
-    organ = {"name": "测试县审计局", "kind": "department", "level": "provincial"}
-    last = generated(3, "2021", year=2023, organ=organ)
-    last["applications"]["carried_forward"]["other_org"] += 1
-    last["applications"]["carried_forward"]["total"] += 1
-    last["applications"]["new_received"]["other_org"] += 1
-    last["applications"]["new_received"]["total"] += 1
-    write(batch / "organ" / "2023.json", last)
-    write(batch / "organ" / "2024.json", generated(4, "2021", year=2024, organ=organ))
-    (tmp_path / "disclosure-rules.yaml").write_text(
-        "waivers:\n"
-        "  - rule: VAL-BLANK\n"
-        "    organ: 上海市嘉定区人力资源和社会保障局\n"
-        "    reason: 原件如此\n"
-        "    approved_by: 审计组\n"
-        "    expires: 2030-12-31\n"
-        "  - rule: SEC-EMPTY\n"
-        "    reason: 旧豁免\n"
-        "    approved_by: 审计组\n"
-        "    expires: 2024-12-31\n", encoding="utf-8")
-    return batch
+    return cli_support.mixed_batch(tmp_path)
 
 
 # ------------------------------------------------------------------- JSON

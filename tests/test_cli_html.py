@@ -7,15 +7,15 @@ depend on ``--jobs``."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import cli_support
 import pytest
-from cli_support import JIADING, PINGTAN, broken, cli, generated, write
+from cli_support import broken, cli, generated, write
 
 from disclosure_rules.render import render
 
@@ -243,30 +243,8 @@ def batch(tmp_path: Path) -> Path:
     """A clean, a dirty, a warning-only report with blanks and a waiver, a
     real report with errors, two years of one organ, a varied report and a
     corrupt file."""
-    batch = tmp_path / "batch"
-    write(batch / "clean.json", generated(1))
-    write(batch / "dirty.json", broken(2))
-    shutil.copy(JIADING, batch / "jiading.json")
-    shutil.copy(PINGTAN, batch / "pingtan.json")
+    batch = cli_support.mixed_batch(tmp_path, last_year_balances=False)
     write(batch / "varied.json", _varied())
-    (batch / "corrupt.json").write_text('{"year": }', encoding="utf-8")
-    organ = {"name": "测试县审计局", "kind": "department", "level": "provincial"}
-    last = generated(3, "2021", year=2023, organ=organ)
-    last["applications"]["carried_forward"]["other_org"] += 1
-    last["applications"]["carried_forward"]["total"] += 1
-    write(batch / "organ" / "2023.json", last)
-    write(batch / "organ" / "2024.json", generated(4, "2021", year=2024, organ=organ))
-    (tmp_path / "disclosure-rules.yaml").write_text(
-        "waivers:\n"
-        "  - rule: VAL-BLANK\n"
-        "    organ: 上海市嘉定区人力资源和社会保障局\n"
-        "    reason: 原件如此\n"
-        "    approved_by: 审计组\n"
-        "    expires: 2030-12-31\n"
-        "  - rule: SEC-EMPTY\n"
-        "    reason: 旧豁免\n"
-        "    approved_by: 审计组\n"
-        "    expires: 2024-12-31\n", encoding="utf-8")
     return batch
 
 
