@@ -475,3 +475,19 @@ def test_pairing_reads_organ_and_year_exactly(name: str, year: int, prose: str,
     quick = batch._quick_key(raw)
     if quick is not None:
         assert quick == (name.strip(), year)
+
+
+@pytest.mark.parametrize("argv", [
+    ("check", str(JIADING), "-o", "{out}"),
+    ("check", str(JIADING), "--summary-csv", "{out}"),
+    ("render", str(JIADING), "-o", "{out}"),
+    ("import", "{published}", "-o", "{out}"),
+])
+def test_an_output_file_that_cannot_be_written_is_exit_2_not_a_traceback(
+        tmp_path: Path, argv: tuple[str, ...]) -> None:
+    out = str(tmp_path / "no-such-directory" / "out")
+    published = tmp_path / "report.md"
+    published.write_text(cli("render", JIADING).out, encoding="utf-8")
+    outcome = cli(*(a.format(out=out, published=published) for a in argv))
+    assert outcome.code == 2
+    assert f"{out}: 无法写入 (cannot write)" in outcome.err

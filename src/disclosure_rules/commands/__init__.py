@@ -7,9 +7,12 @@ Each module has ``add_parser(sub)`` (declaring its arguments and setting
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
-__all__ = ["COMMANDS", "IO"]
+from ..errors import DisclosureRulesError
+
+__all__ = ["COMMANDS", "IO", "cannot_write", "write_file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,20 @@ class IO:
     stdout: TextIO
     stderr: TextIO
     stdin: TextIO
+
+
+def cannot_write(path: str, exc: OSError) -> DisclosureRulesError:
+    """The error for an output file that cannot be written (the command
+    line prints it and exits 2, as for any input it cannot read)."""
+    return DisclosureRulesError(f"{path}: 无法写入 (cannot write): {exc.strerror}")
+
+
+def write_file(path: str, text: str) -> None:
+    """Write a command's output file (UTF-8), or raise :func:`cannot_write`."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
 
 
 from . import check, imports, render, rules  # noqa: E402 - modules use IO

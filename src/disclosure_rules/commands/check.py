@@ -40,7 +40,7 @@ from ..outputs import Options, Run, Sink, formats, make_sink, write_summary_csv
 from ..outputs.progress import Progress
 from ..rulesets import RuleSet, load_rules, official_rules_path, rule_id_matches
 from ..waivers import today
-from . import IO
+from . import IO, cannot_write
 
 __all__ = ["CHECK_EPILOG", "add_parser", "run"]
 
@@ -279,9 +279,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
             try:
                 out = stack.enter_context(open(args.output, "w", encoding="utf-8"))
             except OSError as exc:
-                io.stderr.write(f"disclosure-rules: {args.output}: 无法写入 (cannot write): "
-                                f"{exc.strerror}\n")
-                return EXIT_USAGE
+                raise cannot_write(args.output, exc) from None
         options = Options(lang=args.lang, fail_on=Severity(args.fail_on), verbose=args.verbose,
                           quiet=args.quiet, color=_colour(args.color, out), summary=args.summary)
         sink = make_sink(args.format, out, options, run_info)
@@ -307,9 +305,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         try:
             write_summary_csv(summary, args.summary_csv)
         except OSError as exc:
-            io.stderr.write(f"disclosure-rules: {args.summary_csv}: 无法写入 (cannot write): "
-                            f"{exc.strerror}\n")
-            return EXIT_USAGE
+            raise cannot_write(args.summary_csv, exc) from None
     return summary.exit_code
 
 

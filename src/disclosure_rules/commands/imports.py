@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ..findings import Severity
-from . import IO
+from . import IO, write_file
 
 __all__ = ["add_parser", "run"]
 
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     imported = import_report(source, kind=args.kind, name=name)
     text = imported.to_json()
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        write_file(args.output, text + "\n")
     else:
         io.stdout.write(text + "\n")
     for finding in imported.findings:

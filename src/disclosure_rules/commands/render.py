@@ -4,11 +4,10 @@ tables of a report, to publish from checked data."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ..loading import load_report
-from . import IO
+from . import IO, write_file
 
 __all__ = ["add_parser", "run"]
 
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return 2
     text = render(report.data, args.format)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_file(args.output, text)
     else:
         io.stdout.write(text)
     return 0

@@ -22,7 +22,7 @@ from ..fixtures import coverage, load_fixtures, run_fixture
 from ..parser import parse_rules
 from ..rulesets import RuleInfo, RuleSet, load_rules, official_rules_path
 from ..unparse import format_file
-from . import IO
+from . import IO, write_file
 
 __all__ = ["add_parser", "catalogue_markdown", "run"]
 
@@ -229,7 +229,7 @@ def _fmt(args: argparse.Namespace, io: IO) -> int:
             continue
         changed += 1
         if args.write:
-            path.write_text(formatted, encoding="utf-8")
+            write_file(name, formatted)
             io.stderr.write(f"reformatted {name}\n")
         elif args.check:
             io.stdout.write(f"would reformat {name}\n")
