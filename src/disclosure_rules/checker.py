@@ -1193,31 +1193,11 @@ def _first_ref(expr: ir.Expr) -> ir.Ref | ir.PathSlot | None:
         return expr.path
     if isinstance(expr, ir.Cmp):
         return _first_ref(expr.left) or _first_ref(expr.right)
-    for child in _children(expr):
+    for child in ir.children(expr):
         found = _first_ref(child)
         if found is not None:
             return found
     return None
-
-
-def _children(expr: Any) -> list[Any]:
-    if isinstance(expr, (ir.Arith, ir.Cmp, ir.Logic)):
-        return [expr.left, expr.right]
-    if isinstance(expr, (ir.Neg, ir.NotI)):
-        return [expr.operand]
-    if isinstance(expr, ir.IfI):
-        return [expr.cond, expr.then, expr.otherwise]
-    if isinstance(expr, ir.InI):
-        return [expr.item, expr.collection]
-    if isinstance(expr, ir.ListI):
-        return [item.value for item in expr.items]
-    if isinstance(expr, ir.Agg):
-        return [expr.arg]
-    if isinstance(expr, ir.Comp):
-        return [expr.body, expr.iterable]
-    if isinstance(expr, ir.CallI):
-        return list(expr.args)
-    return []
 
 
 def check_rule(checker: Checker, rule: ast.Rule,

@@ -531,8 +531,9 @@ def _compare_constant(op: str, left: Fn, constant: Any) -> Fn:
 
 
 def _compare(op: str, left: Fn, right: Fn) -> Fn:
-    # One closure per operator: blanks compare as 0 (an identity's addends);
-    # a blank that decides the outcome is weighed later, on failure.
+    # Blanks compare as 0 (an identity's addends); a blank that decides the
+    # outcome is weighed later, on failure. == and != (every identity) get
+    # closures of their own, without the operator table's extra call.
     if op == "==":
 
         def eq(env: Env) -> bool:
@@ -547,45 +548,17 @@ def _compare(op: str, left: Fn, right: Fn) -> Fn:
             return bool((0 if a is None else a) != (0 if b is None else b))
 
         return ne
-    if op == "<":
+    # <, <=, >, >=: rarer in identities, and a type error is possible here
+    test = _ORDER[op]
 
-        def lt(env: Env) -> bool:
-            a, b = left(env), right(env)
-            try:
-                return bool((0 if a is None else a) < (0 if b is None else b))
-            except TypeError:
-                raise _uncomparable(a, b) from None
-
-        return lt
-    if op == "<=":
-
-        def le(env: Env) -> bool:
-            a, b = left(env), right(env)
-            try:
-                return bool((0 if a is None else a) <= (0 if b is None else b))
-            except TypeError:
-                raise _uncomparable(a, b) from None
-
-        return le
-    if op == ">":
-
-        def gt(env: Env) -> bool:
-            a, b = left(env), right(env)
-            try:
-                return bool((0 if a is None else a) > (0 if b is None else b))
-            except TypeError:
-                raise _uncomparable(a, b) from None
-
-        return gt
-
-    def ge(env: Env) -> bool:
+    def ordered(env: Env) -> bool:
         a, b = left(env), right(env)
         try:
-            return bool((0 if a is None else a) >= (0 if b is None else b))
+            return test(0 if a is None else a, 0 if b is None else b)
         except TypeError:
             raise _uncomparable(a, b) from None
 
-    return ge
+    return ordered
 
 
 @dataclass(frozen=True, slots=True)
@@ -963,18 +936,8 @@ def _item(expr: ir.Expr, slot: int) -> bool:
 
 
 def _constant_test(op: str, constant: Any) -> Callable[[Any], bool]:
-    # One lambda per operator: the test is the whole function call.
-    if op == ">=":
-        return lambda v: (0 if v is None else v) >= constant
-    if op == ">":
-        return lambda v: (0 if v is None else v) > constant
-    if op == "<=":
-        return lambda v: (0 if v is None else v) <= constant
-    if op == "<":
-        return lambda v: (0 if v is None else v) < constant
-    if op == "==":
-        return lambda v: (0 if v is None else v) == constant
-    return lambda v: (0 if v is None else v) != constant
+    test = _ORDER[op]
+    return lambda v: test(0 if v is None else v, constant)
 
 
 def value_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:

@@ -105,26 +105,10 @@ def _refs(expr: Any, out: list[ir.Ref], trace: Mapping[int, Any]) -> None:
         out.append(expr.ref)
     elif isinstance(expr, ir.Rel) and isinstance(trace.get(-expr.nid), ir.Ref):
         out.append(trace[-expr.nid])
-    for child in _kids(expr):
+    if isinstance(expr, ir.Comp):
+        return  # what a comprehension reads depends on its items: not this expression's cells
+    for child in ir.children(expr):
         _refs(child, out, trace)
-
-
-def _kids(expr: Any) -> list[Any]:
-    if isinstance(expr, (ir.Arith, ir.Cmp, ir.Logic)):
-        return [expr.left, expr.right]
-    if isinstance(expr, (ir.Neg, ir.NotI)):
-        return [expr.operand]
-    if isinstance(expr, ir.IfI):
-        return [expr.cond, expr.then, expr.otherwise]
-    if isinstance(expr, ir.InI):
-        return [expr.item, expr.collection]
-    if isinstance(expr, ir.ListI):
-        return [i.value for i in expr.items]
-    if isinstance(expr, ir.Agg):
-        return [expr.arg]
-    if isinstance(expr, ir.CallI):
-        return list(expr.args)
-    return []
 
 
 class _Renderer:

@@ -48,6 +48,7 @@ __all__ = [
     "Template",
     "Var",
     "WhenI",
+    "children",
 ]
 
 Root = Literal["report", "previous"]
@@ -308,6 +309,27 @@ class CallI:
 
 Expr = K | Read | Rel | RelTest | RelInfo | Var | Exists | Blank | Arith | Neg | Cmp | InI | Logic \
     | NotI | IfI | ListI | Agg | Comp | CallI
+
+
+def children(expr: Expr) -> list[Expr]:
+    """The sub-expressions of ``expr``, in evaluation order."""
+    if isinstance(expr, (Arith, Cmp, Logic)):
+        return [expr.left, expr.right]
+    if isinstance(expr, (Neg, NotI)):
+        return [expr.operand]
+    if isinstance(expr, IfI):
+        return [expr.cond, expr.then, expr.otherwise]
+    if isinstance(expr, InI):
+        return [expr.item, expr.collection]
+    if isinstance(expr, ListI):
+        return [item.value for item in expr.items]
+    if isinstance(expr, Agg):
+        return [expr.arg]
+    if isinstance(expr, Comp):
+        return [expr.body, expr.iterable]
+    if isinstance(expr, CallI):
+        return list(expr.args)
+    return []
 
 
 # ------------------------------------------------------------------ statements
