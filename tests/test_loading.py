@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from disclosure_rules import DocumentError, load_report
 
@@ -112,3 +114,13 @@ def test_positions_of_pointers() -> None:
 def test_a_dict_is_normalised() -> None:
     report = load_report({"year": 2020, "fee": 1.5})
     assert report.data["fee"] == Decimal("1.5")
+
+
+@given(st.text(max_size=80) | st.binary(max_size=80))
+def test_any_text_or_bytes_loads_or_raises_document_error(source: str | bytes) -> None:
+    """Whatever arrives (control characters, NUL, half a document, bytes
+    that are not UTF-8), the answer is a report or a DocumentError."""
+    try:
+        load_report(source, name="input")
+    except DocumentError as exc:
+        assert exc.file == "input"

@@ -387,7 +387,11 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _parse_yaml(text: str, name: str) -> Any:
-    loader = _Loader(text)
+    try:
+        # The reader checks the characters as it is made ("\0" is refused)
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"不是有效的 YAML/JSON (invalid YAML): {exc}", file=name) from None
     loader.name = name
     try:
         return loader.get_single_data()
