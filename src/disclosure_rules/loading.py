@@ -13,18 +13,18 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 
-from .errors import DocumentError
+from .errors import DocumentError, ImportReportError
 from .pointer import to_pointer
 
-__all__ = ["Report", "load_report", "parse_document"]
+__all__ = ["Report", "load_report", "looks_like_path", "parse_document", "read_file"]
 
 Syntax = Literal["json", "yaml", "object"]
 
@@ -87,14 +87,7 @@ def load_report(source: str | bytes | os.PathLike[str] | Mapping[str, Any], *,
     ):
         path = Path(source)
         label = name or str(source)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise DocumentError("文件不存在 (no such file)", file=label) from None
-        except IsADirectoryError:
-            raise DocumentError("是目录而不是文件 (is a directory)", file=label) from None
-        except OSError as exc:
-            raise DocumentError(f"无法读取 (cannot read): {exc.strerror}", file=label) from None
+        raw = read_file(path, label, DocumentError)
         syntax = _syntax_for(path.suffix.lower(), None)
         text = decode(raw, label)
         return parse_document(text, name=label, syntax=syntax)
@@ -104,17 +97,39 @@ def load_report(source: str | bytes | os.PathLike[str] | Mapping[str, Any], *,
 
 
 def _looks_like_path(text: str) -> bool:
-    if "\n" in text or len(text) > 4096 or not text.strip():
-        return False
+    return looks_like_path(text, _YAML_SUFFIXES | _JSON_SUFFIXES)
+
+
+def looks_like_path(text: str, suffixes: Collection[str]) -> bool:
+    """Whether a string given as input names a file (one of ``suffixes``,
+    or one that exists: a directory then gets "is a directory") rather than
+    holding the document itself."""
     stripped = text.strip()
-    if stripped[0] in "{[":
+    if "\n" in text or len(text) > 4096 or not stripped or stripped[0] in "{[<":
         return False
-    if Path(text).suffix.lower() in _YAML_SUFFIXES | _JSON_SUFFIXES:
+    if Path(text).suffix.lower() in suffixes:
         return True
     try:
         return Path(text).exists()
-    except OSError:
+    except (OSError, ValueError):
         return False
+
+
+_E = TypeVar("_E", DocumentError, ImportReportError)
+
+
+def read_file(path: Path, label: str, error: type[_E], max_bytes: int | None = None) -> bytes:
+    """The bytes of an input file, or ``error`` naming ``label`` and why not."""
+    try:
+        if max_bytes is not None and (size := path.stat().st_size) > max_bytes:
+            raise error(f"文件过大（{size} 字节）(file too large)", file=label)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error("文件不存在 (no such file)", file=label) from None
+    except IsADirectoryError:
+        raise error("是目录而不是文件 (is a directory)", file=label) from None
+    except OSError as exc:
+        raise error(f"无法读取 (cannot read): {exc.strerror}", file=label) from None
 
 
 def _syntax_for(suffix: str, text: str | None) -> Syntax | None:

@@ -25,6 +25,7 @@ from ..errors import ImportReportError
 from ..findings import Finding, json_value
 from ..formats import format_for_year
 from ..layout import Format, layout
+from ..loading import looks_like_path, read_file
 from ..pointer import to_pointer
 from ..render import META_MARK
 from . import notes
@@ -91,38 +92,17 @@ def document_json(document: Mapping[str, Any], *, indent: int | None = 2) -> str
 def _load(source: str | bytes | os.PathLike[str], name: str | None
           ) -> tuple[str | bytes, str, str]:
     """The input's content, its display name and its suffix."""
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
+    if isinstance(source, os.PathLike) or (
+            isinstance(source, str) and looks_like_path(source, _SUFFIXES)):
         path = Path(source)
         label = name or str(source)
-        try:
-            size = path.stat().st_size
-            if size > _MAX_BYTES:
-                raise ImportReportError(f"文件过大（{size} 字节）(file too large)", file=label)
-            return path.read_bytes(), label, path.suffix.lower()
-        except FileNotFoundError:
-            raise ImportReportError("文件不存在 (no such file)", file=label) from None
-        except IsADirectoryError:
-            raise ImportReportError("是目录而不是文件 (is a directory)", file=label) from None
-        except OSError as exc:
-            raise ImportReportError(f"无法读取 (cannot read): {exc.strerror}", file=label) from None
+        return read_file(path, label, ImportReportError, _MAX_BYTES), label, path.suffix.lower()
     if isinstance(source, bytes):
         return source, name or "<bytes>", Path(name).suffix.lower() if name else ""
     if isinstance(source, str):
         return source, name or "<string>", Path(name).suffix.lower() if name else ""
     raise ImportReportError(f"无法导入 {type(source).__name__} (cannot import this value)",
                             file=name or "<object>")
-
-
-def _looks_like_path(text: str) -> bool:
-    """Whether a string names a file rather than holding a report."""
-    if "\n" in text or len(text) > 1024 or not text.strip() or "<" in text:
-        return False
-    if Path(text).suffix.lower() in _SUFFIXES:
-        return True
-    try:
-        return Path(text).exists()  # a directory too: it gets "is a directory"
-    except (OSError, ValueError):
-        return False
 
 
 def _detect_kind(data: str | bytes, suffix: str) -> str:
