@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from . import ast, ir
-from .errors import Problem
+from .errors import Problem, RuleSyntaxError
 from .functions import (
     AGGREGATES,
     EXACT,
@@ -1125,7 +1125,7 @@ def split_template(text: str) -> tuple[str | ast.Expr, ...]:
             source = text[i + 1 : end]
             try:
                 expr = parse_expression(source)
-            except Exception as exc:
+            except RuleSyntaxError as exc:
                 raise ValueError(f"消息中的“{{{source}}}”无法解析：{exc}|"
                                  f"cannot parse '{{{source}}}' in a message: {exc}") from None
             if literal:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ast, ir
-from .checker import Checker, check_rule
+from .checker import Checker, _Fail, check_rule
 from .engine import CompiledFormat, compile_rule, fuse_cell_loops
 from .errors import DocumentError, Problem, RuleCompileError
 from .findings import Message, Severity
@@ -259,6 +259,11 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
           groups: Sequence[tuple[str, Sequence[str]]]) -> RuleSet:
     """Check and compile parsed rule files (grouped into packs)."""
     problems: list[Problem] = []
+
+    def report(file: str, span: ast.Span, code: str, message: str) -> None:
+        problems.append(Problem(file, span.line, span.column, code, message,
+                                caret_context(texts.get(file, ""), span.line, span.column)))
+
     consts: list[ast.Const] = []
     const_file: dict[int, str] = {}
     const_text: dict[str, tuple[str, str]] = {}
@@ -269,12 +274,9 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
             shown = format_expr(const.value)
             if const.name in const_text and const_text[const.name][0] != shown:
                 other = const_text[const.name][1]
-                problems.append(Problem(name, const.span.line, const.span.column, "duplicate",
-                                        f"常量“{const.name}”在 {other} 中已有不同的定义 "
-                                        f"(constant '{const.name}' is defined differently in "
-                                        f"{other})",
-                                        caret_context(texts.get(name, ""), const.span.line,
-                                                      const.span.column)))
+                report(name, const.span, "duplicate",
+                        f"常量“{const.name}”在 {other} 中已有不同的定义 "
+                        f"(constant '{const.name}' is defined differently in {other})")
                 continue
             if const.name not in const_text:
                 const_text[const.name] = (shown, name)
@@ -289,9 +291,8 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
             where = ", ".join(n for n, _ in declared)
             first = declared[1]
             assert first[1] is not None
-            problems.append(Problem(first[0], first[1].span.line, first[1].span.column,
-                                    "pack", f"同一规则包中有不同的 pack 声明：{where} "
-                                    f"(conflicting pack declarations)"))
+            report(first[0], first[1].span, "pack",
+                    f"同一规则包中有不同的 pack 声明：{where} (conflicting pack declarations)")
         if declared and declared[0][1] is not None:
             pack = declared[0][1]
             title = Message(pack.title.zh, pack.title.en or pack.title.zh) if pack.title else None
@@ -309,18 +310,14 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
         for rule in parsed.rules:
             if rule.rule_id in seen:
                 first_file, first_rule = seen[rule.rule_id]
-                problems.append(Problem(name, rule.span.line, rule.span.column, "duplicate-id",
-                                        f"规则编号 {rule.rule_id} 重复（已在 {first_file}:"
-                                        f"{first_rule.span.line} 定义）(duplicate rule id "
-                                        f"{rule.rule_id}, first at {first_file}:"
-                                        f"{first_rule.span.line})",
-                                        caret_context(texts.get(name, ""), rule.span.line,
-                                                      rule.span.column)))
+                report(name, rule.span, "duplicate-id",
+                        f"规则编号 {rule.rule_id} 重复（已在 {first_file}:{first_rule.span.line} "
+                        f"定义）(duplicate rule id {rule.rule_id}, first at {first_file}:"
+                        f"{first_rule.span.line})")
                 continue
             if rule.rule_id == "SCHEMA":
-                problems.append(Problem(name, rule.span.line, rule.span.column, "duplicate-id",
-                                        "SCHEMA 是结构检查的保留编号 (SCHEMA is reserved for "
-                                        "the schema check)"))
+                report(name, rule.span, "duplicate-id",
+                        "SCHEMA 是结构检查的保留编号 (SCHEMA is reserved for the schema check)")
                 continue
             seen[rule.rule_id] = (name, rule)
             ordered.append((name, rule))
@@ -351,15 +348,10 @@ def build(files_: Sequence[tuple[str, ast.RuleFile]], texts: Mapping[str, str],
             try:
                 checker.file = const_file[id(const)]
                 checker.const(const.name, const.span)
-            except Exception as exc:
-                from .checker import _Fail
-
-                if isinstance(exc, _Fail):
-                    problem = checker.problem(exc, const_file[id(const)])
-                    if problem not in problems:
-                        problems.append(problem)
-                else:
-                    raise
+            except _Fail as exc:
+                problem = checker.problem(exc, const_file[id(const)])
+                if problem not in problems:
+                    problems.append(problem)
     if problems:
         raise RuleCompileError(sorted(dict.fromkeys(problems),
                                       key=lambda p: (p.file, p.line, p.column)))
