@@ -17,7 +17,6 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +72,7 @@ class Imported:
 
 def document_json(document: Mapping[str, Any], *, indent: int | None = 2) -> str:
     """JSON text of a document whose money cells may be :class:`Decimal`."""
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [convert(v) for v in value]
-        if isinstance(value, Decimal):
-            return json_value(value)
-        return value
-
-    return json.dumps(convert(document), ensure_ascii=False, indent=indent)
+    return json.dumps(json_value(document), ensure_ascii=False, indent=indent)
 
 
 # ------------------------------------------------------------------ input

@@ -14,10 +14,8 @@ and a batch of thousands of reports never sits in memory. A format module
 from __future__ import annotations
 
 import csv
-import datetime as _dt
 import importlib
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib.util import find_spec
 from typing import Any, Protocol, TextIO
 
@@ -107,11 +105,10 @@ class Base:
 def json_default(value: Any) -> Any:
     """``default`` for :func:`json.dumps` of findings: exact decimals as
     numbers (or text, never rounded), dates in ISO form."""
-    if isinstance(value, Decimal):
-        return json_value(value)
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    converted = json_value(value)
+    if converted is value:
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    return converted
 
 
 def formats() -> tuple[str, ...]:
