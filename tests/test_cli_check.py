@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -491,3 +493,28 @@ def test_an_output_file_that_cannot_be_written_is_exit_2_not_a_traceback(
     outcome = cli(*(a.format(out=out, published=published) for a in argv))
     assert outcome.code == 2
     assert f"{out}: 无法写入 (cannot write)" in outcome.err
+
+
+def test_a_worker_that_dies_stops_the_run_with_exit_2_not_a_hang(tmp_path: Path) -> None:
+    # The OOM killer or a crashing PDF library kills a worker outright; a
+    # multiprocessing.Pool would wait for its lost task forever.
+    batch = tmp_path / "batch"
+    for i in range(6):
+        write(batch / f"r{i}.json", generated(300 + i))
+    write(batch / "die.json", generated(310))
+    code = (
+        "import io, os, sys\n"
+        "from disclosure_rules import batch, cli\n"
+        "real = batch.check_task\n"
+        "def dying(task):\n"
+        "    if getattr(getattr(task, 'source', None), 'path', '').endswith('die.json'):\n"
+        "        os._exit(137)\n"
+        "    return real(task)\n"
+        "batch.check_task = dying\n"
+        f"sys.exit(cli.run(['check', '--jobs', '2', '--no-progress', {str(batch)!r}],\n"
+        "                  io.StringIO(), sys.stderr, io.StringIO()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    assert "--jobs 1" in done.stderr

@@ -21,6 +21,8 @@ import re
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -559,14 +561,17 @@ class Runner:
 
     def __init__(self, settings: Settings, jobs: int = 1) -> None:
         self.jobs = max(1, jobs)
-        self._pool: Any = None
+        self._pool: ProcessPoolExecutor | None = None
         if self.jobs == 1:
             _init(settings)
         else:
             # The rule set travels once per worker, through the initializer
-            # (it pickles as its IR and recompiles in the worker).
-            self._pool = multiprocessing.get_context().Pool(
-                self.jobs, initializer=_init, initargs=(settings, True))
+            # (it pickles as its IR and recompiles in the worker). An
+            # executor, not multiprocessing.Pool: when a worker dies (the
+            # OOM killer, a crashing PDF library) a Pool loses its task and
+            # the run waits forever; the executor says so.
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(),
+                                             initializer=_init, initargs=(settings, True))
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         """``function(item)`` for each item, in order."""
@@ -578,20 +583,30 @@ class Runner:
         # every worker gets several; a bounded number in flight.
         size = max(1, min(16, len(items) // (self.jobs * 8)))
         chunks = (items[i:i + size] for i in range(0, len(items), size))
-        pending = deque(self._pool.apply_async(_run_chunk, (function, chunk))
+        pool = self._pool
+        pending = deque(pool.submit(_run_chunk, function, chunk)
                         for chunk in islice(chunks, self.jobs * 4))
         while pending:
-            done = pending.popleft().get()
+            try:
+                done = pending.popleft().result()
+            except BrokenProcessPool:
+                raise DisclosureRulesError(
+                    "一个工作进程意外退出（内存不足？），检查中止；"
+                    "用 --jobs 1 重试可找出是哪份报告 "
+                    "(a worker process died, out of memory perhaps; the run stopped. Retry with "
+                    "--jobs 1 to find the report)") from None
             following = next(chunks, None)
             if following is not None:
-                pending.append(self._pool.apply_async(_run_chunk, (function, following)))
+                pending.append(pool.submit(_run_chunk, function, following))
             yield from done
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (at once: work in flight is abandoned)."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
             self._pool = None
 
     def __enter__(self) -> Runner:
