@@ -213,6 +213,30 @@ def test_stdin_that_is_not_a_report() -> None:
     assert "<stdin>:1:" in outcome.out and "无法读取" in outcome.out
 
 
+def test_stdin_naming_a_file_is_text_not_that_file() -> None:
+    # A one-line text on standard input is a document, never a path to read.
+    outcome = cli("check", "-", stdin=str(JIADING))
+    assert "上海市嘉定区人力资源和社会保障局" not in outcome.out
+    assert "SCHEMA" in outcome.out
+
+
+class _Bytes(io.StringIO):
+    """Standard input with the bytes underneath, as sys.stdin has."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__()
+        self.buffer = io.BytesIO(raw)
+
+
+def test_stdin_is_decoded_as_files_are() -> None:
+    gbk = "年度: 2021".encode("gb18030")
+    for command in (["check", "-"], ["render", "-"]):
+        out, err = io.StringIO(), io.StringIO()
+        code = run(command, out, err, _Bytes(gbk))
+        assert code == 2
+        assert "GBK" in out.getvalue() + err.getvalue(), command
+
+
 def test_yaml_report(tmp_path: Path) -> None:
     text = yaml.safe_dump(json.loads(to_json(broken(10))), allow_unicode=True)
     path = tmp_path / "report.yaml"
@@ -233,6 +257,18 @@ def test_json_lines_with_a_bad_line(tmp_path: Path) -> None:
     assert f"{path}:2 — " in out and "APP-ROW-TOTAL" in out
     assert f"{path}:5 — " in out  # the line after the bad one is still checked
     assert "共检查 3 份报告：1 份未通过，2 份无问题；1 个输入无法读取" in out
+
+
+def test_json_lines_with_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    # With pairing on (the default), the bad line must not end the batch,
+    # and its position is the file's line, not the line's own line 1.
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(to_json(generated(11)).encode() + b"\n" + to_json(generated(12)).encode()
+                     + b'\n{"a": "\xff"}\n')
+    outcome = cli("check", path)
+    assert outcome.code == 2
+    assert f"{path}:3:" in outcome.out and "不是 UTF-8" in outcome.out
+    assert "共检查 2 份报告" in outcome.out
 
 
 def test_directory_with_a_corrupt_file(tmp_path: Path) -> None:

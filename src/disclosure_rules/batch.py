@@ -35,7 +35,7 @@ from .checking import check
 from .config import CONFIG_NAMES
 from .errors import DisclosureRulesError, DocumentError
 from .findings import Finding, Message, Result, Severity
-from .loading import Report, decode, load_report, parse_document
+from .loading import Report, decode, load_report, parse_document, read_stream
 from .pointer import split_pointer, to_pointer
 from .rulesets import RuleSet
 from .waivers import Waiver, apply_waivers
@@ -240,7 +240,10 @@ def collect(paths: Sequence[str], stdin: TextIO, *, include_published: bool = Fa
     out: list[Source | Unreadable] = []
     for raw in paths:
         if raw == "-":
-            out.append(Source("-", "stdin", text=stdin.read()))
+            try:
+                out.append(Source("-", "stdin", text=read_stream(stdin)))
+            except DocumentError as exc:
+                out.append(Unreadable(Source("-", "stdin"), exc.reason, exc.line, exc.column))
             continue
         path = Path(raw)
         if path.is_dir():
@@ -315,12 +318,13 @@ def load_source(source: Source) -> tuple[Report, tuple[Finding, ...], str]:
             ImportReportError), with its file and position.
     """
     if source.kind == "stdin":
-        report = load_report(source.text or "", name=source.name)
+        # Parsed, never taken for a path (load_report would read a one-line
+        # text naming a file as that file).
+        report = parse_document(source.text or "", name=source.name)
         return report, (), report.syntax
     if source.kind == "jsonl":
-        text = _read_line(source)
         try:
-            report = parse_document(text, name=source.name, syntax="json")
+            report = parse_document(_read_line(source), name=source.name, syntax="json")
         except DocumentError as exc:
             # The line's own position (line 1, column c) becomes the file's.
             raise DocumentError(exc.reason, file=source.path, line=source.line,
@@ -358,8 +362,8 @@ def scan_source(source: Source) -> tuple[str, int] | None:
                 data = json.loads(text)
             else:
                 data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, ValueError, yaml.YAMLError, RecursionError):
-        return None
+    except (OSError, ValueError, yaml.YAMLError, RecursionError, DisclosureRulesError):
+        return None  # the check itself says what is wrong with it
     if not isinstance(data, dict):
         return None
     organ, year = data.get("organ"), data.get("year")

@@ -17,14 +17,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TextIO, TypeVar
 
 import yaml
 
 from .errors import DocumentError, ImportReportError
 from .pointer import to_pointer
 
-__all__ = ["Report", "load_report", "looks_like_path", "parse_document", "read_file"]
+__all__ = ["Report", "load_report", "looks_like_path", "parse_document", "read_file",
+           "read_stream"]
 
 Syntax = Literal["json", "yaml", "object"]
 
@@ -161,6 +162,16 @@ def decode(raw: bytes, name: str) -> str:
         raise DocumentError(
             f"不是 UTF-8 编码 (not UTF-8){hint}", file=name, line=line, column=column
         ) from None
+
+
+def read_stream(stream: TextIO, name: str = "<stdin>") -> str:
+    """All of a text stream (standard input), decoded as files are: read as
+    bytes where the stream has them, so that a GBK report piped in gets the
+    same message as one named on the command line."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return decode(buffer.read(), name)
+    return stream.read().lstrip("\ufeff")
 
 
 def parse_document(text: str, *, name: str = "<string>", syntax: Syntax | None = None) -> Report:

@@ -37,7 +37,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
     source: str | bytes = args.file
     name = None
     if args.file == "-":
-        source, name = io.stdin.read(), "<stdin>"
+        # bytes: never taken for a path, and a PDF can be piped in too
+        buffer = getattr(io.stdin, "buffer", None)
+        source = buffer.read() if buffer is not None else io.stdin.read().encode("utf-8")
+        name = "<stdin>"
     imported = import_report(source, kind=args.kind, name=name)
     text = imported.to_json()
     if args.output:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..loading import load_report
+from ..loading import load_report, parse_document, read_stream
 from . import IO, write_file
 
 __all__ = ["add_parser", "run"]
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     """Render; exit 0, or 2 when the report cannot be read."""
     from ..render import render
 
-    report = load_report(io.stdin.read(), name="<stdin>") if args.file == "-" \
+    report = parse_document(read_stream(io.stdin), name="<stdin>") if args.file == "-" \
         else load_report(args.file)
     if not isinstance(report.data, dict):
         io.stderr.write(f"{report.name}: 不是报告对象 (not a report object)\n")
