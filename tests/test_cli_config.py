@@ -116,6 +116,22 @@ def test_disable_and_severity(tmp_path: Path) -> None:
     assert [(f["rule_id"], f["severity"]) for f in findings] == [("VAL-BLANK", "error")]
 
 
+def test_severity_by_prefix_and_the_longest_prefix_wins(tmp_path: Path) -> None:
+    # A prefix is accepted for severity as for disable and waivers: it must
+    # also take effect (it once passed the check and changed nothing).
+    _config(tmp_path, """\
+        severity:
+          PRO-: error
+          VAL-: info
+          VAL-B*: error
+        """)
+    outcome = cli("check", "--format", "json", JIADING)
+    assert outcome.code == 1
+    findings = outcome.json()["reports"][0]["findings"]
+    assert sorted((f["rule_id"], f["severity"]) for f in findings) == [
+        ("PRO-AMOUNT-UNIT", "error"), ("VAL-BLANK", "error")]
+
+
 def test_explicit_config_and_extra_pack(tmp_path: Path) -> None:
     (tmp_path / "local").mkdir()
     (tmp_path / "local" / "extra.rules").write_text(textwrap.dedent("""\

@@ -178,10 +178,19 @@ class RuleSet:
             return False
         return not any(rule_id_matches(rule_id, p) for p in self._ignore)
 
-    def severity_of(self, rule_id: str) -> Severity | None:
-        """The severity a rule's findings get (after overrides)."""
+    def override(self, rule_id: str) -> Severity | None:
+        """The configured severity of a rule: set for its id, else for the
+        longest prefix (``TXT-``) that names it; None when not configured."""
         if rule_id in self._severity:
             return self._severity[rule_id]
+        matching = [p for p in self._severity if rule_id_matches(rule_id, p)]
+        return self._severity[max(matching, key=len)] if matching else None
+
+    def severity_of(self, rule_id: str) -> Severity | None:
+        """The severity a rule's findings get (after overrides)."""
+        configured = self.override(rule_id)
+        if configured is not None:
+            return configured
         info = self.info(rule_id)
         return info.severity if info is not None else None
 
@@ -218,7 +227,9 @@ class RuleSet:
             skipped = tuple(
                 (i.rule_id, msg("ne.format", formats="、".join(i.formats)))
                 for i in self.rules if not i.builtin and i.rule_id not in present)
-            compiled = CompiledFormat(fmt, rules, dict(self._severity), slots, skipped)
+            overrides = {r.rule_id: sev for r in rules
+                         if (sev := self.override(r.rule_id)) is not None}
+            compiled = CompiledFormat(fmt, rules, overrides, slots, skipped)
             self._compiled[fmt] = compiled
         return compiled
 
