@@ -172,6 +172,14 @@ def test_explicit_config_and_extra_pack(tmp_path: Path) -> None:
     ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n    expires: 2030-01-01\n"
      "    colour: red\n", ":6 (waivers[0].colour)"),
     ("disable: [A\n", ":2"),
+    # values PyYAML itself refuses to build, and wrong types
+    ("severity:\n  SEC-TITLE: [1]\n", ":2 (severity.SEC-TITLE)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n"
+     "    expires: 2020-13-01\n", ":5 (waivers[0].expires)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    year: 2020-13-01\n    reason: r\n    approved_by: a\n"
+     "    expires: 2030-01-01\n", ":3 (waivers[0].year)"),
+    ("waivers:\n  - rule: VAL-BLANK\n    reason: !!float abc\n    approved_by: a\n"
+     "    expires: 2030-01-01\n", ":3 (waivers[0].reason)"),
 ])
 def test_bad_config_names_file_line_and_key(tmp_path: Path, text: str, where: str) -> None:
     config = _config(tmp_path, text)

@@ -124,3 +124,15 @@ def test_any_text_or_bytes_loads_or_raises_document_error(source: str | bytes) -
         load_report(source, name="input")
     except DocumentError as exc:
         assert exc.file == "input"
+
+
+def test_a_yaml_date_that_does_not_exist_is_kept_as_written() -> None:
+    # PyYAML raises ValueError building 2021-02-30; the schema judges it.
+    report = load_report("year: 2021\npublished_on: 2021-02-30\n")
+    assert report.data["published_on"] == "2021-02-30"
+
+
+@pytest.mark.parametrize("text", ["year: !!float abc\n", "year: !!int x\n"])
+def test_a_yaml_value_its_tag_refuses_is_a_document_error(text: str) -> None:
+    with pytest.raises(DocumentError, match="invalid YAML value"):
+        load_report(text, name="r.yaml")

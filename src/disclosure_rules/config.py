@@ -139,8 +139,12 @@ class _Reader:
     def fail(self, message: str, node: yaml.Node | None, key: str) -> ConfigError:
         return ConfigError(message, file=self.file, line=_line(node) if node else None, key=key)
 
-    def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
+    def value(self, node: yaml.Node, key: str) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, yaml.YAMLError) as exc:  # 2020-13-01, !!float x
+            raise self.fail(f"无法读取这个值 (cannot read this value): {exc}", node, key) \
+                from None
 
     def items(self, node: yaml.Node, key: str, allowed: tuple[str, ...] | None
               ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
@@ -150,7 +154,7 @@ class _Reader:
             raise self.fail("应为键值表 (expected a mapping)", node, key)
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            name = self.value(key_node)
+            name = self.value(key_node, key)
             where = f"{key}.{name}" if key else str(name)
             if not isinstance(name, str):
                 raise self.fail("键应为文本 (keys must be text)", key_node, where)
@@ -163,7 +167,7 @@ class _Reader:
             yield name, key_node, value_node
 
     def text(self, node: yaml.Node, key: str) -> str:
-        value = self.value(node)
+        value = self.value(node, key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail("应为非空文本 (expected non-empty text)", node, key)
         return value.strip()
@@ -197,8 +201,8 @@ class _Reader:
                             for rule, item, key in self.texts(node, name)]
             elif name == "severity":
                 for rule, rule_node, value_node in self.items(node, name, None):
-                    level = self.value(value_node)
-                    if level not in _SEVERITIES:
+                    level = self.value(value_node, f"severity.{rule}")
+                    if not isinstance(level, str) or level not in _SEVERITIES:
                         raise self.fail("严重程度应为 error、warning 或 info "
                                         "(severity must be error, warning or info)",
                                         value_node, f"severity.{rule}")
@@ -216,7 +220,7 @@ class _Reader:
         for name, _key_node, value_node in self.items(node, key, _WAIVER_KEYS):
             where = f"{key}.{name}"
             if name == "year":
-                year = self.value(value_node)
+                year = self.value(value_node, where)
                 if isinstance(year, bool) or not isinstance(year, int):
                     raise self.fail("年度应为整数 (year must be an integer)", value_node, where)
                 fields[name] = year
@@ -238,7 +242,7 @@ class _Reader:
         return Waiver(file=self.file, line=_line(node), **fields)
 
     def date(self, node: yaml.Node, key: str) -> _dt.date:
-        value = self.value(node)
+        value = self.value(node, key)
         if isinstance(value, _dt.datetime):
             return value.date()
         if isinstance(value, _dt.date):

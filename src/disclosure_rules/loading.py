@@ -403,7 +403,10 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    value = loader.construct_yaml_timestamp(node)
+    try:
+        value = loader.construct_yaml_timestamp(node)
+    except ValueError:  # 2021-02-30: kept as written, for the schema to judge
+        return str(node.value)
     return value.isoformat()
 
 
@@ -434,6 +437,8 @@ def _parse_yaml(text: str, name: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise DocumentError(f"不是有效的 YAML/JSON (invalid YAML): {exc}", file=name) from None
+    except (ValueError, TypeError) as exc:  # a constructor refused a tagged value (!!float x)
+        raise DocumentError(f"不是有效的 YAML 值 (invalid YAML value): {exc}", file=name) from None
     except RecursionError:
         raise DocumentError("嵌套过深 (nesting too deep)", file=name) from None
     finally:
