@@ -1,9 +1,9 @@
 """The command line: ``disclosure-rules COMMAND …``.
 
 The only layer that prints. Each subcommand lives in its own module under
-:mod:`disclosure_rules.commands` with two functions: ``add_parser(sub)``
-declares its arguments, ``run(args, io)`` does the work and returns the exit
-code. ``main(argv)`` parses and dispatches; :func:`run` takes the streams as
+:mod:`disclosure_rules.commands`: ``add_parser(sub)`` declares its arguments
+and sets the ``handler(args, io)`` that does the work and returns the exit
+code (``rules`` sets one per sub-subcommand). ``main(argv)`` parses and dispatches; :func:`run` takes the streams as
 arguments so tests can drive it.
 
 Exit codes (also in ``--help`` and the README):

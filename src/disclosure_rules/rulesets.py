@@ -29,7 +29,7 @@ from .messages import BUILTIN_RULES, msg
 from .parser import caret_context, parse_rules
 
 __all__ = ["PackInfo", "RuleInfo", "RuleSet", "load_rules", "official_rules_path",
-           "rule_id_matches"]
+           "read_rules_file", "rule_id_matches"]
 
 RULE_SUFFIX = ".rules"
 
@@ -97,7 +97,8 @@ def official_rules_path() -> Path:
     return Path(str(files(__package__) / "rules" / "official"))
 
 
-def _read(path: Path) -> str:
+def read_rules_file(path: Path) -> str:
+    """The text of a rule file (UTF-8, a BOM allowed), or a DocumentError."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -434,7 +435,7 @@ def _load_files(paths: tuple[str, ...]) -> RuleSet:
         names = []
         for path in group:
             name = str(path)
-            texts[name] = _read(path)
+            texts[name] = read_rules_file(path)
             names.append(name)
         named_groups.append((root, names))
     key = _cache_key(texts, named_groups)

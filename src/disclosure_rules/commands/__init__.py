@@ -1,7 +1,7 @@
 """Subcommands of the command line, one module each.
 
-Each module has ``add_parser(sub)`` (declaring its arguments and setting
-``handler``) and a ``run(args, io) -> int``.
+Each module has ``add_parser(sub)``, declaring its arguments and setting the
+``handler(args, io) -> int`` that runs it.
 """
 
 from __future__ import annotations

@@ -20,11 +20,11 @@ from typing import Any
 from ..errors import DisclosureRulesError
 from ..fixtures import coverage, load_fixtures, run_fixture
 from ..parser import parse_rules
-from ..rulesets import RuleInfo, RuleSet, load_rules, official_rules_path
+from ..rulesets import RuleInfo, RuleSet, load_rules, read_rules_file, rule_id_matches
 from ..unparse import format_file
 from . import IO, write_file
 
-__all__ = ["add_parser", "catalogue_markdown", "run"]
+__all__ = ["add_parser", "catalogue_markdown"]
 
 
 def add_parser(sub: Any) -> None:
@@ -60,11 +60,6 @@ def add_parser(sub: Any) -> None:
     p_check = inner.add_parser("check", help="加载并检查规则文件 load rules, report errors")
     p_check.add_argument("paths", nargs="+", metavar="PATH")
     p_check.set_defaults(handler=_check)
-
-
-def run(args: argparse.Namespace, io: IO) -> int:
-    """Dispatch to the subcommand."""
-    return int(args.handler(args, io))
 
 
 # ------------------------------------------------------------------ list
@@ -150,9 +145,7 @@ def _list(args: argparse.Namespace, io: IO) -> int:
 
 
 def _selected(rule_id: str, patterns: Sequence[str]) -> bool:
-    if not patterns:
-        return True
-    return any(rule_id == p or (p.endswith("-") and rule_id.startswith(p)) for p in patterns)
+    return not patterns or any(rule_id_matches(rule_id, p) for p in patterns)
 
 
 def _test(args: argparse.Namespace, io: IO) -> int:
@@ -162,8 +155,13 @@ def _test(args: argparse.Namespace, io: IO) -> int:
         io.stderr.write(f"{folder}: 没有样例目录；请用 --fixtures 指定 "
                         f"(no fixtures directory: give --fixtures DIR)\n")
         return 2
-    fixtures = [f for f in load_fixtures(folder) if _selected(f.rule_id, args.rule)]
     known = {info.rule_id for info in rules.rules}
+    unmatched = [p for p in args.rule or () if not any(rule_id_matches(k, p) for k in known)]
+    if unmatched:
+        io.stderr.write(f"没有编号为（或以此开头的）规则 (no rule has this id or prefix): "
+                        f"{', '.join(unmatched)}\n")
+        return 2
+    fixtures = [f for f in load_fixtures(folder) if _selected(f.rule_id, args.rule)]
     failed = 0
     by_rule: dict[str, list[str]] = {}
     for fixture in fixtures:
@@ -217,13 +215,9 @@ def _test(args: argparse.Namespace, io: IO) -> int:
 
 def _fmt(args: argparse.Namespace, io: IO) -> int:
     changed = 0
+    text = ""
     for name in args.files:
-        path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            io.stderr.write(f"{name}: {exc.strerror}\n")
-            return 2
+        text = read_rules_file(Path(name))
         formatted = format_file(parse_rules(text, name))
         if formatted == text:
             continue
@@ -238,7 +232,7 @@ def _fmt(args: argparse.Namespace, io: IO) -> int:
     if args.check:
         return 1 if changed else 0
     if not args.write and not changed and len(args.files) == 1:
-        io.stdout.write(Path(args.files[0]).read_text(encoding="utf-8"))
+        io.stdout.write(text)  # already canonical: printed as it is
     return 0
 
 
@@ -251,8 +245,3 @@ def _check(args: argparse.Namespace, io: IO) -> int:
     io.stdout.write(f"{len(rules.rules)} rules load without problems "
                     f"({', '.join(p.name for p in rules.packs)})\n")
     return 0
-
-
-def official_pack() -> Path:
-    """The official pack's directory (for tools and tests)."""
-    return official_rules_path()

@@ -1,0 +1,60 @@
+"""``disclosure-rules rules list|test|fmt|check`` on real output."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from cli_support import ROOT, cli
+
+PACK = ROOT / "docs" / "tutorial" / "my-pack"
+FIXTURES = ROOT / "docs" / "tutorial" / "fixtures"
+
+
+def test_list_as_json_names_every_rule_of_the_official_pack() -> None:
+    outcome = cli("rules", "list", "--format", "json")
+    assert outcome.code == 0
+    ids = {rule["rule_id"] for rule in json.loads(outcome.out)["rules"]}
+    assert {"APP-BALANCE", "VAL-BLANK", "TXT-RECEIVED"} <= ids
+
+
+def test_test_selects_rules_by_id_or_prefix() -> None:
+    for pattern in ("CITY-", "CITY*", "CITY-FEE-NOTE"):
+        outcome = cli("rules", "test", PACK, "--fixtures", FIXTURES, "--rule", pattern)
+        assert outcome.code == 0, pattern
+        assert "ok    CITY-FEE-NOTE" in outcome.out, pattern
+        cases = re.search(r"(\d+) cases, 0 failed", outcome.out)
+        assert cases is not None and int(cases.group(1)) >= 2, pattern
+
+
+def test_test_with_a_rule_the_pack_has_not_is_exit_2() -> None:
+    outcome = cli("rules", "test", PACK, "--fixtures", FIXTURES, "--rule", "NOPE")
+    assert outcome.code == 2
+    assert "NOPE" in outcome.err
+
+
+def test_fmt_check_and_write(tmp_path: Path) -> None:
+    messy = tmp_path / "messy.rules"
+    messy.write_text('rule X {   title "t"\n severity error assert year>0 at year }\n', "utf-8")
+    assert cli("rules", "fmt", "--check", messy).code == 1
+    assert cli("rules", "fmt", "--write", messy).code == 0
+    assert cli("rules", "fmt", "--check", messy).code == 0
+    assert cli("rules", "fmt", messy).out == messy.read_text(encoding="utf-8")
+
+
+def test_fmt_of_a_file_that_is_not_utf8_is_exit_2_with_its_name(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rules"
+    bad.write_bytes('rule X { title "年" severity error assert year > 0 }'.encode("gb18030"))
+    outcome = cli("rules", "fmt", bad)
+    assert outcome.code == 2
+    assert f"{bad}:1" in outcome.err and "UTF-8" in outcome.err
+
+
+def test_check_reports_a_problem_with_its_place(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rules"
+    bad.write_text('rule X { title "t" severity error assert 表三.本年新收.自然人x >= 0 }', "utf-8")
+    outcome = cli("rules", "check", bad)
+    assert outcome.code == 2
+    assert f"{bad}:1:42: [unknown-path]" in outcome.err
+    assert cli("rules", "check", PACK).code == 0
