@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, localcontext
 from functools import cache, lru_cache
 from typing import Any
@@ -44,6 +44,14 @@ __all__ = ["CONTEXT_NAMES", "MAX_INSTANCES", "Checker", "check_rule", "key_displ
 
 #: The most assertion instances one rule may unroll into.
 MAX_INSTANCES = 20000
+#: expressions one rule may make the checker examine (nested generators over
+#: every cell multiply): a rule file from a stranger loads in bounded time
+MAX_WORK = 400_000
+#: the checked rule, counting a shared sub-expression at each use (as
+#: compiling and evaluating do): its size and its nesting (let chains)
+MAX_IR_SIZE = 400_000
+MAX_IR_DEPTH = 150
+MAX_CONST_CHAIN = 50
 SEVERITIES = ("error", "warning", "info")
 #: Names with a meaning of their own (besides report keys and variables).
 CONTEXT_NAMES = {
@@ -279,6 +287,10 @@ class Checker:
         self.slots = 0
         self.uses_previous = False
         self.count = 0
+        self.work = 0
+        #: IR that substituted lets and constants add to the rule (each use)
+        self.substituted = 0
+        self.extents: dict[int, tuple[int, int, Any]] = {}
         self.path_slots: list[int] = []
 
     # -- errors -----------------------------------------------------------
@@ -295,9 +307,9 @@ class Checker:
     def name(self, node: ast.Name, scope: _Scope) -> Static:
         name = node.name
         if name in scope.bindings:
-            return scope.bindings[name]
+            return self.substitute(scope.bindings[name], node.span)
         if name in self.consts:
-            return self.const(name, node.span)
+            return self.substitute(self.const(name, node.span), node.span)
         if name == "report_format":
             return SConst(self.fmt)
         if name == "previous":
@@ -315,12 +327,32 @@ class Checker:
         raise _Fail(node.span, "unknown-name", f"未知的名称“{name}”{hint_zh}",
                     f"unknown name '{name}'{hint_en}")
 
+    def substitute(self, value: Static, span: ast.Span) -> Static:
+        """A let's or constant's value, used here. Its expression is shared,
+        not copied, so the checker's own work does not show what it costs
+        to compile and evaluate: that is counted here, at each use, so that
+        a doubling or very long chain of lets is refused at load."""
+        if not isinstance(value, Dyn) or isinstance(value.expr, (ir.Var, ir.K)):
+            return value
+        size, depth = _extent([value.expr], self.extents)
+        self.substituted += size
+        if depth > MAX_IR_DEPTH or self.substituted > MAX_IR_SIZE:
+            raise _Fail(span, "limit",
+                        f"代入 let 或常量后规则过大或嵌套过深（上限 {MAX_IR_SIZE} 个节点、"
+                        f"{MAX_IR_DEPTH} 层）", f"with its lets and constants substituted the "
+                        f"rule is too large or too deeply nested (the limits are "
+                        f"{MAX_IR_SIZE} nodes, {MAX_IR_DEPTH} levels)")
+        return value
+
     def const(self, name: str, span: ast.Span) -> Static:
         if name in self.const_values:
             return self.const_values[name]
         if name in self.const_busy:
             raise _Fail(span, "cycle",
                         f"常量“{name}”循环引用自身", f"constant '{name}' refers to itself")
+        if len(self.const_busy) >= MAX_CONST_CHAIN:
+            raise _Fail(span, "limit", f"常量之间的引用超过 {MAX_CONST_CHAIN} 层",
+                        f"constants refer to each other more than {MAX_CONST_CHAIN} deep")
         self.const_busy.add(name)
         decl = self.consts[name]
         saved = self.file
@@ -485,6 +517,10 @@ class Checker:
     # -- expressions -------------------------------------------------------
 
     def expr(self, e: ast.Expr, scope: _Scope) -> Static:
+        self.work += 1
+        if self.work > MAX_WORK:
+            raise _Fail(e.span, "limit", f"规则展开后过大（超过 {MAX_WORK} 个表达式）",
+                        f"the rule expands to more than {MAX_WORK} expressions")
         method = getattr(self, "e_" + type(e).__name__)
         return method(e, scope)  # type: ignore[no-any-return]
 
@@ -601,7 +637,8 @@ class Checker:
                         f"{lt} cannot be compared with '{e.op}'")
         if isinstance(left, SConst) and isinstance(right, SConst):
             return SConst(_fold_compare(e.op, left.value, right.value))
-        return Dyn(ir.Cmp(e.op, lhs.expr, rhs.expr, format_expr(e)), "bool")
+        return Dyn(ir.Cmp(e.op, lhs.expr, rhs.expr, format_expr(e), numbers="num" in (lt, rt)),
+                   "bool")
 
     def e_In(self, e: ast.In, scope: _Scope) -> Static:
         item = self.expr(e.item, scope)
@@ -1057,9 +1094,9 @@ class Checker:
         if isinstance(stmt, ast.Assert) and stmt.within is not None:
             within = self.want(self.expr(stmt.within, scope), "num", stmt.within.span,
                                "within 容差").expr
-            if not (isinstance(cond, ir.Cmp) and cond.op == "=="):
-                raise _Fail(stmt.within.span, "type", "容差 within 只用于 == 比较",
-                            "'within' goes with an == comparison")
+            if not (isinstance(cond, ir.Cmp) and cond.op == "==" and cond.numbers):
+                raise _Fail(stmt.within.span, "type", "容差 within 只用于数的 == 比较",
+                            "'within' goes with an == comparison of numbers")
         zh = en = None
         if stmt.message is not None:
             zh = self.template(stmt.message.zh, stmt.message.span, scope, "zh")
@@ -1208,6 +1245,9 @@ def check_rule(checker: Checker, rule: ast.Rule,
     checker.slots = 0
     checker.uses_previous = False
     checker.count = 0
+    checker.work = 0
+    checker.substituted = 0
+    checker.extents = {}
     checker.path_slots = []
     problems: list[Problem] = []
     spans = dict(rule.meta_spans)
@@ -1272,3 +1312,49 @@ def _has_statements(stmts: Sequence[ast.Stmt]) -> bool:
 def replace_ref(ref: ir.Ref, **changes: Any) -> ir.Ref:
     """A copy of ``ref`` with fields changed (for tools)."""
     return replace(ref, **changes)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset({ir.Ref, ir.PathSlot, ir.K, ir.Var})
+
+
+def _parts(node: Any) -> list[Any]:
+    """The IR nodes a node holds (through tuples), for :func:`_extent`."""
+    names = _FIELD_NAMES.get(type(node))
+    if names is None:
+        names = _FIELD_NAMES[type(node)] = tuple(
+            f.name for f in fields(node) if f.name not in ("src", "nid", "span"))
+    found: list[Any] = []
+    pending = [getattr(node, name) for name in names]
+    while pending:
+        value = pending.pop()
+        if value.__class__ is tuple or value.__class__ is list:
+            pending.extend(value)
+        elif hasattr(value, "__dataclass_fields__"):
+            found.append(value)
+    return found
+
+
+def _extent(roots: Sequence[Any], memo: dict[int, tuple[int, int, Any]]) -> tuple[int, int]:
+    """(size, depth) of checked IR, a shared node counted at each use, as
+    compiling and evaluating meet it; computed without recursion and in
+    time linear in the distinct nodes (a doubling let chain is measured,
+    not walked). ``memo`` keeps each node measured (and alive: ids are
+    the keys)."""
+    stack: list[tuple[Any, bool]] = [(root, False) for root in roots]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in memo:
+            continue
+        if node.__class__ in _LEAVES:
+            memo[id(node)] = (1, 1, node)
+            continue
+        kids = _parts(node)
+        if ready:
+            memo[id(node)] = (1 + sum(memo[id(k)][0] for k in kids),
+                              1 + max((memo[id(k)][1] for k in kids), default=0), node)
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in memo)
+    return (sum(memo[id(r)][0] for r in roots),
+            max((memo[id(r)][1] for r in roots), default=0))

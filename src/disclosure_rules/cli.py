@@ -3,8 +3,8 @@
 The only layer that prints. Each subcommand lives in its own module under
 :mod:`disclosure_rules.commands`: ``add_parser(sub)`` declares its arguments
 and sets the ``handler(args, io)`` that does the work and returns the exit
-code (``rules`` sets one per sub-subcommand). ``main(argv)`` parses and dispatches; :func:`run` takes the streams as
-arguments so tests can drive it.
+code (``rules`` sets one per sub-subcommand). ``main(argv)`` parses and
+dispatches; :func:`run` takes the streams as arguments so tests can drive it.
 
 Exit codes (also in ``--help`` and the README):
   0  no error-level finding

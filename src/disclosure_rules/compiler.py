@@ -78,10 +78,16 @@ class Env:
         self.reads: list[tuple[ir.Ref, Any]] | None = None
         self.cache: dict[Any, Any] = {}
 
+    def with_vars(self, vars_: Sequence[Any]) -> Env:
+        """A fresh environment on the same documents, with loop variables
+        ``vars_`` (those of a failed instance, say)."""
+        other = Env(self.doc, self.prev, 0, self.fmt)
+        other.vars = list(vars_)
+        return other
+
     def traced(self) -> Env:
         """A copy that records reads and values."""
-        other = Env(self.doc, self.prev, 0, self.fmt)
-        other.vars = list(self.vars)
+        other = self.with_vars(self.vars)
         other.cache = self.cache
         other.trace = {}
         other.reads = []

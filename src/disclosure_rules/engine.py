@@ -87,7 +87,7 @@ class AssertC:
     def __init__(self, inst: ir.AssertI) -> None:
         self.inst = inst
         cond = inst.cond
-        self.identity = isinstance(cond, ir.Cmp) and cond.op == "=="
+        self.identity = isinstance(cond, ir.Cmp) and cond.op == "==" and cond.numbers
         self.lhs: Fn | None = None
         self.rhs: Fn | None = None
         self.within: Fn | None = None
@@ -805,27 +805,40 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
     fmt = compiled.fmt
     for rule in compiled.rules:
         info = rule.info
-        if info.years is None and not info.uses_previous and fmt in info.formats:
-            run = _Run()  # the usual rule: nothing to decide before running it
-            for stmt in rule.body:
-                stmt.run(env, run)
-            on_rule(rule, run)
-            continue
-        reason = _applicable(info, fmt, year)
-        if reason is None and rule.info.uses_previous and env.prev is None:
-            reason = previous_reason or msg("ne.previous")
-        elif reason is None and rule.info.uses_previous and previous_format and \
-                previous_format not in rule.info.formats:
-            # e.g. YOY-IN-FORCE needs both years in the 2021 format
-            reason = msg("ne.previous_format", prev=previous_format,
-                         formats="、".join(rule.info.formats))
-        if reason is not None:
-            on_rule(rule, reason)
-            continue
-        run = _Run()
+        # The usual rule has nothing to decide before it runs.
+        if info.years is not None or info.uses_previous or fmt not in info.formats:
+            reason = _applicable(info, fmt, year)
+            if reason is None and info.uses_previous and env.prev is None:
+                reason = previous_reason or msg("ne.previous")
+            elif reason is None and info.uses_previous and previous_format and \
+                    previous_format not in info.formats:
+                # e.g. YOY-IN-FORCE needs both years in the 2021 format
+                reason = msg("ne.previous_format", prev=previous_format,
+                             formats="、".join(info.formats))
+            if reason is not None:
+                on_rule(rule, reason)
+                continue
+        on_rule(rule, _run_rule(rule, env))
+
+
+#: what a value no check foresaw can raise (an extension key of another
+#: kind, a number beyond any range): the rule is then not evaluated on this
+#: report; a check never ends in a traceback
+_DATA_ERRORS = (TypeError, ValueError, ArithmeticError)
+
+
+def _run_rule(rule: CompiledRule, env: Env) -> _Run | Message:
+    run = _Run()
+    try:
         for stmt in rule.body:
             stmt.run(env, run)
-        on_rule(rule, run)
+    except _DATA_ERRORS as exc:
+        return _cannot_compute(exc)
+    return run
+
+
+def _cannot_compute(exc: Exception) -> Message:
+    return msg("ne.type", detail=f"{type(exc).__name__}: {exc}")
 
 
 def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: Any) -> set[
@@ -906,7 +919,11 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
             add_ne(rule.rule_id, reason, pointer, label)
         count = outcome.evaluated
         for stmt, vars_, at in outcome.failures:
-            judged = _judge(rule, stmt, vars_, at, env, result, add_ne)
+            try:
+                judged = _judge(rule, stmt, vars_, at, env, result, add_ne)
+            except _DATA_ERRORS as exc:
+                add_ne(rule.rule_id, _cannot_compute(exc), at.pointer, at.label)
+                continue
             if judged is not None:
                 failures.append(judged)
                 count += 1
@@ -932,8 +949,11 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
     result.not_evaluated = sorted(not_evaluated.values(),
                                   key=lambda n: (n.rule_id, n.pointer, n.reason.zh))
     if diagnose:
-        result.diagnoses = _diagnose(compiled, document, env.prev, year, failures,
-                                     result.findings)
+        try:
+            result.diagnoses = _diagnose(compiled, document, env.prev, year, failures,
+                                         result.findings)
+        except _DATA_ERRORS:
+            result.diagnoses = []  # a diagnosis is a help: without one, the findings stand
     return result
 
 
@@ -971,15 +991,14 @@ def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env:
             return None
         assert traced_env.trace is not None and traced_env.reads is not None
         trace, reads = traced_env.trace, traced_env.reads
+    base = env.with_vars(vars_)
     if stmt.identity:
-        base = Env(env.doc, env.prev, 0, env.fmt)
-        base.vars = list(vars_)
-        d0 = stmt.difference(base)
         try:
             at_value = stmt.at_get(base)
         except Unavailable:
             at_value = MISSING
         if at_value is None:
+            d0 = stmt.difference(base)
             slope = stmt.difference(_env_with(base, at, 1, vars_, rule)) - d0
             implied = _quotient(-d0, slope) if slope else None
             if implied is not None and at.root == "report":
@@ -999,8 +1018,6 @@ def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env:
         add_ne(rule.rule_id, msg("ne.blank", cells=labels_zh, cells_en=labels_en),
                at.pointer, at.label)
         return None
-    base = Env(env.doc, env.prev, 0, env.fmt)
-    base.vars = list(vars_)
     d0 = stmt.difference(base)
     slopes = [(b, stmt.difference(_env_with(base, b, 1, vars_, rule)) - d0) for b in blanks]
     feasible = any(s != 0 and (b.kind == "signed" or (s > 0) == (-d0 > 0))
@@ -1039,10 +1056,8 @@ def _finding(failure: _Failure, severity: Severity, env: Env,
     trace = failure.trace
     tolerance = None
     if stmt.within is not None:
-        probe = Env(env.doc, env.prev, 0, env.fmt)
-        probe.vars = list(failure.vars)
         try:
-            tolerance = stmt.within(probe)
+            tolerance = stmt.within(env.with_vars(failure.vars))
         except Unavailable:
             tolerance = None
     messages: dict[str, str] = {}
@@ -1108,8 +1123,7 @@ def _source(document: Mapping[str, Any], pointer: str) -> Mapping[str, Any] | No
 
 def _evaluator(env: Env, vars_: list[Any]) -> Callable[[ir.Expr], Any]:
     def evaluate_part(expr: ir.Expr) -> Any:
-        probe = Env(env.doc, env.prev, 0, env.fmt)
-        probe.vars = list(vars_)
+        probe = env.with_vars(vars_)
         probe.cache = env.cache
         return compile_expr(expr)(probe)
 

@@ -95,17 +95,34 @@ FUNCTIONS: dict[str, list[Builtin]] = {}
 def builtin(name: str, params: Sequence[str], returns: str, *,
             constant: Sequence[int] = (),
             bind: Callable[[Any], Callable[[Any], Any]] | None = None,
+            blank_ok: bool = False,
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a builtin (several registrations of one name are overloads
-    told apart by arity)."""
+    told apart by arity). A blank (``None``) given for a number parameter
+    makes the instance not evaluated, unless ``blank_ok`` says the function
+    has its own answer for a blank: blanks count as 0 only inside
+    arithmetic, where an identity's blank addends are weighed."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        numbers = tuple(i for i, p in enumerate(params) if p == "num")
+        impl = func if blank_ok or not numbers else _refusing_blanks(name, func, numbers)
         FUNCTIONS.setdefault(name, []).append(
-            Builtin(name, tuple(params), returns, func, (func.__doc__ or "").strip(),
+            Builtin(name, tuple(params), returns, impl, (func.__doc__ or "").strip(),
                     tuple(constant), bind))
         return func
 
     return register
+
+
+def _refusing_blanks(name: str, func: Callable[..., Any],
+                     numbers: tuple[int, ...]) -> Callable[..., Any]:
+    def refusing(*args: Any) -> Any:
+        for i in numbers:
+            if args[i] is None:
+                raise EvalProblem(f"{name}() 的参数为空白", f"an argument of {name}() is blank")
+        return func(*args)
+
+    return refusing
 
 
 #: Functions the checker evaluates from the schema alone: name → (arity, doc).
@@ -482,10 +499,14 @@ def _percent(value: int | Decimal) -> str:
     return f"{shown.normalize():f}%"
 
 
-@builtin("whole", ("num",), "bool")
+@builtin("whole", ("num",), "bool", blank_ok=True)
 def _whole(value: int | Decimal | None) -> bool:
     """whole(x) — the number has no fractional part (a blank counts as whole)."""
-    return value is None or value == int(value)
+    if value is None or value.__class__ is int:
+        return True
+    if isinstance(value, Decimal):  # to_integral_value, not int(): int() of 1E+1000 is slow
+        return value == value.to_integral_value()
+    raise EvalProblem(f"“{value}”不是数", f"{value!r} is not a number")
 
 
 @builtin("abs", ("num",), "num")
@@ -517,6 +538,8 @@ def _date_ymd(year: int | Decimal, month: int | Decimal, day: int | Decimal) -> 
 @builtin("format_for_year", ("num",), "text")
 def _format_for_year(year: int | Decimal) -> str:
     """format_for_year(2022) — "2021": the format a year's report uses."""
+    if isinstance(year, Decimal) and year != year.to_integral_value():
+        raise EvalProblem(f"年度 {year} 不是整数", f"the year {year} is not a whole number")
     return format_for_year(int(year)) or ""
 
 

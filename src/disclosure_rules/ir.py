@@ -200,13 +200,16 @@ class Neg:
 
 @dataclass(frozen=True, slots=True)
 class Cmp:
-    """``left op right`` with op one of == != < <= > >=."""
+    """``left op right`` with op one of == != < <= > >=. ``numbers``: the
+    sides are numbers (an ``==`` of numbers is an identity, whose blanks
+    and difference the engine weighs); False for texts, booleans, keys."""
 
     op: str
     left: Expr
     right: Expr
     src: str = field(default="", compare=False)
     nid: int = _meta()
+    numbers: bool = True
 
 
 @dataclass(frozen=True, slots=True)

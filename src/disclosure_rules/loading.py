@@ -208,6 +208,19 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+#: numbers beyond 10^±1000 are refused: no report holds one, and one in a
+#: count would make exact arithmetic (int(), sums) arbitrarily slow
+MAX_EXPONENT = 1000
+
+
+def exact_number(text: str) -> Decimal:
+    """A number with a fraction or exponent, read exactly."""
+    value = Decimal(text)
+    if value and value.is_finite() and abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"数值超出范围 (number out of range): {text[:40]}")
+    return value
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -217,7 +230,7 @@ def _parse_json(text: str, name: str) -> Any:
         return json.loads(
             text,
             object_pairs_hook=_pairs,
-            parse_float=Decimal,
+            parse_float=exact_number,
             parse_constant=_reject_constant,
         )
     except json.JSONDecodeError as exc:
@@ -397,9 +410,10 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Any:
             file=loader.name, line=mark.line + 1, column=mark.column + 1,
         )
     try:
-        return Decimal(text)
+        value = Decimal(text)
     except InvalidOperation:  # sexagesimal and other YAML 1.1 oddities
-        return Decimal(repr(loader.construct_yaml_float(node)))
+        value = Decimal(repr(loader.construct_yaml_float(node)))
+    return exact_number(str(value))
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:

@@ -1,0 +1,128 @@
+"""Whatever a report holds and whatever a rule file says, checking ends in
+findings, not-evaluated records or a RuleCompileError — never a Python
+exception — and loading a rule file from a stranger takes bounded time."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from disclosure_rules import DocumentError, RuleCompileError, check, load_report, load_rules
+from disclosure_rules.rulesets import rules_from_text
+
+BASE = Path(__file__).parent / "fixtures" / "rules" / "_base"
+REPORT_2021: dict[str, Any] = load_report(BASE / "report-2021.json").data
+
+
+def _with(changes: dict[tuple[str, ...], Any]) -> dict[str, Any]:
+    report = copy.deepcopy(REPORT_2021)
+    for path, value in changes.items():
+        node = report
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return report
+
+
+def _rule(body: str) -> Any:
+    return rules_from_text(f'rule T {{ title "t" severity error formats 2021\n{body}\n}}')
+
+
+def _outcome(result: Any) -> tuple[list[str], list[str]]:
+    return ([f.message.en for f in result.findings if f.rule_id == "T"],
+            [n.reason.en for n in result.not_evaluated if n.rule_id == "T"])
+
+
+# ---------------------------------------------------------- the official pack
+
+
+def test_an_amount_in_yuan_is_a_finding_not_a_crash() -> None:
+    # PRO-AMOUNT-UNIT compares texts with ==: not a numeric identity whose
+    # difference the engine computes.
+    result = check(_with({("proactive", "art20_8", "fees", "x_unit"): "元"}))
+    assert [f.rule_id for f in result.findings if f.rule_id == "PRO-AMOUNT-UNIT"]
+
+
+def test_a_blank_year_is_a_schema_finding_not_a_crash() -> None:
+    result = check(_with({("year",): None}))
+    assert "/year" in {f.pointer for f in result.findings if f.rule_id == "SCHEMA"}
+
+
+# ---------------------------------------------------------- values no check foresaw
+
+
+@pytest.mark.parametrize(("body", "value"), [
+    ("assert overview.x_extra + 1 > 0 at overview", "abc"),
+    ("assert whole(overview.x_extra) at overview", "abc"),
+    ("assert sum([overview.x_extra, 1]) > 0 at overview", {"a": 1}),
+    ("assert 5 in overview.text at overview", None),
+    ("assert abs(applications.new_received.natural_person) >= 0 at overview", None),
+    ("assert format_for_year(overview.x_extra) != \"x\" at overview", None),
+])
+def test_a_value_of_another_kind_makes_the_rule_not_evaluated(body: str, value: Any) -> None:
+    changes: dict[tuple[str, ...], Any] = {("overview", "x_extra"): value}
+    if "natural_person" in body:
+        changes = {("applications", "new_received", "natural_person"): None}
+    findings, not_evaluated = _outcome(check(_with(changes), rules=_rule(body)))
+    assert not findings and not_evaluated
+
+
+def test_a_blank_tolerance_makes_the_instance_not_evaluated() -> None:
+    rules = _rule("assert applications.new_received.natural_person == 1 "
+                  "within applications.carried_over.natural_person at overview")
+    report = _with({("applications", "carried_over", "natural_person"): None,
+                    ("applications", "new_received", "natural_person"): 64})
+    findings, not_evaluated = _outcome(check(report, rules=rules))
+    assert not findings and not_evaluated
+
+
+@pytest.mark.parametrize("number", ["9e999999999999999999", "1.5e20000", "1e-5000"])
+def test_a_number_beyond_any_range_is_refused_when_loading(number: str) -> None:
+    text = json.dumps(REPORT_2021, default=str).replace('"title"', f'"x_n": {number}, "title"', 1)
+    with pytest.raises(DocumentError, match="out of range"):
+        load_report(text)
+
+
+def test_whole_of_a_huge_number_is_fast() -> None:
+    report = _with({("proactive", "art20_8", "fees", "amount"): Decimal("1.5E+1000")})
+    started = time.process_time()
+    check(report, rules=_rule("assert whole(proactive.art20_8.fees.amount) at overview"))
+    assert time.process_time() - started < 5  # int() of it would take long
+
+
+# ---------------------------------------------------------- rule files
+
+
+@pytest.mark.parametrize("text", [
+    # a doubling chain of lets: the IR is shared, compiling it is not
+    "rule T { title \"t\" severity error formats 2021\n"
+    "  let v0 = applications.new_received.natural_person\n"
+    + "".join(f"  let v{i} = v{i - 1} + v{i - 1}\n" for i in range(1, 25))
+    + "  assert v24 >= 0 at overview\n}",
+    # a long chain of lets
+    "rule T { title \"t\" severity error formats 2021\n  let v0 = 1\n"
+    + "".join(f"  let v{i} = v{i - 1} + year\n" for i in range(1, 400))
+    + "  assert v399 >= 0 at overview\n}",
+    # a long chain of constants
+    "let c0 = 1\n" + "".join(f"let c{i} = c{i - 1} + 1\n" for i in range(1, 400))
+    + "rule T { title \"t\" severity error assert c399 > 0 at year }",
+    # generators nested over every cell
+    "rule T { title \"t\" severity error formats 2021\n  assert sum(sum(sum(x0 + 0 for x0 in "
+    "cells(表三)) + x1 for x1 in cells(表三)) + x2 for x2 in cells(表三)) >= 0 at overview\n}",
+])
+def test_a_rule_file_that_would_not_load_in_reasonable_time_is_refused(text: str) -> None:
+    started = time.process_time()
+    with pytest.raises(RuleCompileError) as caught:
+        rules_from_text(text).compile_all()
+    assert "[limit]" in str(caught.value)
+    assert time.process_time() - started < 30
+
+
+def test_the_official_pack_is_far_inside_the_limits() -> None:
+    assert len(load_rules().compile_all().rules) >= 28
