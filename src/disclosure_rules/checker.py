@@ -36,7 +36,7 @@ from .functions import (
     compile_pattern,
 )
 from .layout import CELL_KINDS, Format, Node, label_path, layout
-from .normalize import label_key
+from .normalize import key_member
 from .parser import caret_context, parse_expression
 from .unparse import format_expr as _format_expr
 
@@ -507,8 +507,11 @@ class Checker:
                         f"{'/'.join(value.parts)} is a table/row/section, not a value")
         return Dyn(ir.Read(value.ref(), src), _type_of(value))
 
-    def want(self, value: Static, wanted: str, span: ast.Span, what: str) -> Dyn:
-        converted = self.to_ir(value, span)
+    def want(self, value: Static, wanted: str, node: ast.Expr, what: str) -> Dyn:
+        """``value`` (of the expression ``node``) as IR of type ``wanted``;
+        a value known at load keeps the expression's text for messages."""
+        span = node.span
+        converted = self.to_ir(value, span, "" if isinstance(value, Dyn) else format_expr(node))
         if not _fits(converted.type, wanted):
             raise _Fail(span, "type", f"{what}应为{_tzh(wanted)}，这里是{_tzh(converted.type)}",
                         f"{what} must be {wanted}, got {converted.type}")
@@ -578,7 +581,7 @@ class Checker:
         value = self.expr(e.operand, scope)
         if isinstance(value, SConst) and _type_of(value) == "num":
             return SConst(-value.value)
-        operand = self.want(value, "num", e.operand.span, "“-”的操作数")
+        operand = self.want(value, "num", e.operand, "“-”的操作数")
         return Dyn(ir.Neg(operand.expr, format_expr(e)), "num")
 
     def _arith(self, op: str, e: Any, scope: _Scope) -> Static:
@@ -598,8 +601,8 @@ class Checker:
                 if op == "/":
                     return SConst(Decimal(a) / Decimal(b))
                 return SConst(a + b if op == "+" else a - b if op == "-" else a * b)
-        lhs = self.want(left, "num", e.left.span, f"“{op}”的左边")
-        rhs = self.want(right, "num", e.right.span, f"“{op}”的右边")
+        lhs = self.want(left, "num", e.left, f"“{op}”的左边")
+        rhs = self.want(right, "num", e.right, f"“{op}”的右边")
         return Dyn(ir.Arith(op, lhs.expr, rhs.expr, format_expr(e)), "num")
 
     def e_Add(self, e: ast.Add, scope: _Scope) -> Static:
@@ -645,17 +648,22 @@ class Checker:
         collection = self.expr(e.collection, scope)
         if isinstance(collection, SKeySet) and isinstance(item, (SKey, SConst)):
             name = item.name if isinstance(item, SKey) else item.value
-            resolved = {label_key(k) for k in collection.keys}
-            hit = name in collection.keys or label_key(str(name)) in resolved
-            return SConst(hit != e.negated)
+            return SConst(key_member(name, frozenset(collection.keys)) != e.negated)
         if isinstance(collection, SList) and isinstance(item, SConst) and \
                 all(isinstance(i, SConst) for i in collection.items):
             return SConst((item.value in [i.value for i in collection.items]) != e.negated)
-        lhs = self.to_ir(item, e.item.span)
-        rhs = self.to_ir(collection, e.collection.span)
+        lhs = self.to_ir(item, e.item.span, "" if isinstance(item, Dyn) else format_expr(e.item))
+        rhs = self.to_ir(collection, e.collection.span,
+                         "" if isinstance(collection, Dyn) else format_expr(e.collection))
         if not (rhs.type.startswith("list") or rhs.type in {"keyset", "text"}):
             raise _Fail(e.collection.span, "type", "“in”的右边须是列表、集合或文本",
                         "the right of 'in' must be a list, a set or a text")
+        members = {"keyset": "text", "text": "text"}.get(rhs.type, rhs.type[5:] or "any")
+        item_type = "text" if lhs.type == "key" else lhs.type
+        if "any" not in (item_type, members) and item_type != members:
+            raise _Fail(e.item.span, "type",
+                        f"“in”的左边应为{_tzh(members)}，这里是{_tzh(item_type)}",
+                        f"the left of 'in' must be {members}, got {item_type}")
         return Dyn(ir.InI(lhs.expr, rhs.expr, e.negated, format_expr(e)), "bool")
 
     def _logic(self, op: str, e: Any, scope: _Scope) -> Static:
@@ -668,14 +676,14 @@ class Checker:
             right = self.expr(e.right, scope)
             if isinstance(right, SConst) and isinstance(right.value, bool):
                 return right
-            return self.want(right, "bool", e.right.span, f"“{op}”的右边")
+            return self.want(right, "bool", e.right, f"“{op}”的右边")
         right = self.expr(e.right, scope)
         if isinstance(right, SConst) and isinstance(right.value, bool):
             if (op == "and") != right.value:
                 return SConst(right.value)
-            return self.want(left, "bool", e.left.span, f"“{op}”的左边")
-        lhs = self.want(left, "bool", e.left.span, f"“{op}”的左边")
-        rhs = self.want(right, "bool", e.right.span, f"“{op}”的右边")
+            return self.want(left, "bool", e.left, f"“{op}”的左边")
+        lhs = self.want(left, "bool", e.left, f"“{op}”的左边")
+        rhs = self.want(right, "bool", e.right, f"“{op}”的右边")
         return Dyn(ir.Logic(op, lhs.expr, rhs.expr, format_expr(e)), "bool")  # type: ignore[arg-type]
 
     def e_And(self, e: ast.And, scope: _Scope) -> Static:
@@ -688,14 +696,14 @@ class Checker:
         value = self.expr(e.operand, scope)
         if isinstance(value, SConst) and isinstance(value.value, bool):
             return SConst(not value.value)
-        operand = self.want(value, "bool", e.operand.span, "“not”的操作数")
+        operand = self.want(value, "bool", e.operand, "“not”的操作数")
         return Dyn(ir.NotI(operand.expr, format_expr(e)), "bool")
 
     def e_If(self, e: ast.If, scope: _Scope) -> Static:
         cond = self.expr(e.cond, scope)
         if isinstance(cond, SConst) and isinstance(cond.value, bool):
             return self.expr(e.then if cond.value else e.otherwise, scope)
-        test = self.want(cond, "bool", e.cond.span, "“if”的条件")
+        test = self.want(cond, "bool", e.cond, "“if”的条件")
         then = self.to_ir(self.expr(e.then, scope), e.then.span)
         other = self.to_ir(self.expr(e.otherwise, scope), e.otherwise.span)
         if then.type != other.type and "any" not in (then.type, other.type):
@@ -909,7 +917,7 @@ class Checker:
                         if not test.value:
                             continue
                     else:
-                        guard = self.want(test, "bool", e.where.span, "where 条件").expr
+                        guard = self.want(test, "bool", e.where, "where 条件").expr
                 body = self.expr(e.body, inner)
                 items.append(_Guarded(body, guard) if guard is not None else body)
             return self.aggregate(e.func, SList(tuple(items)), e.span, e)
@@ -922,7 +930,7 @@ class Checker:
         inner.bindings[e.var] = Dyn(ir.Var(slot, e.var, e.var), source.type[5:] or "any")
         where = None
         if e.where is not None:
-            where = self.want(self.expr(e.where, inner), "bool", e.where.span, "where 条件").expr
+            where = self.want(self.expr(e.where, inner), "bool", e.where, "where 条件").expr
         body = self.to_ir(self.expr(e.body, inner), e.body.span)
         element, result = AGGREGATES[e.func]
         if not _fits(body.type, element):
@@ -977,7 +985,7 @@ class Checker:
                             if not test.value:
                                 continue
                         else:
-                            cond = self.want(test, "bool", stmt.where.span, "where 条件").expr
+                            cond = self.want(test, "bool", stmt.where, "where 条件").expr
                             body = self.block(stmt.body, inner, problems)
                             out.append(ir.WhenI(cond, tuple(body), inner.presence, stmt.span))
                             continue
@@ -994,7 +1002,7 @@ class Checker:
                                            source.type[5:] or "any")
             where = None
             if stmt.where is not None:
-                where = self.want(self.expr(stmt.where, inner), "bool", stmt.where.span,
+                where = self.want(self.expr(stmt.where, inner), "bool", stmt.where,
                                   "where 条件").expr
             body = self.block(stmt.body, inner, problems)
             return [ir.LoopI(slot, stmt.var, source.expr, where, tuple(body), scope.presence,
@@ -1003,7 +1011,7 @@ class Checker:
             test = self.expr(stmt.cond, scope)
             if isinstance(test, SConst) and isinstance(test.value, bool):
                 return self.block(stmt.body, scope.child(), problems) if test.value else []
-            cond = self.want(test, "bool", stmt.cond.span, "when 条件").expr
+            cond = self.want(test, "bool", stmt.cond, "when 条件").expr
             body = self.block(stmt.body, scope.child(), problems)
             return [ir.WhenI(cond, tuple(body), scope.presence, stmt.span)]
         if isinstance(stmt, ast.Assert):
@@ -1042,7 +1050,7 @@ class Checker:
         try:
             where = None
             if runtime_where and stmt.where is not None:
-                where = self.want(self.expr(stmt.where, inner), "bool", stmt.where.span,
+                where = self.want(self.expr(stmt.where, inner), "bool", stmt.where,
                                   "where 条件").expr
             body = self.block(stmt.body, inner, problems)
         except _NeedUnroll:
@@ -1074,7 +1082,7 @@ class Checker:
         cond: ir.Expr | None = None
         if isinstance(stmt, ast.Assert):
             test = self.expr(stmt.cond, scope)
-            cond = self.want(test, "bool", stmt.cond.span, "assert 的条件").expr
+            cond = self.want(test, "bool", stmt.cond, "assert 的条件").expr
         at_ref: ir.Ref | ir.PathSlot | None = None
         if stmt.at is not None:
             target = self.expr(stmt.at, scope)
@@ -1092,7 +1100,7 @@ class Checker:
                         "cannot tell which cell the finding is about: add 'at …'")
         within = None
         if isinstance(stmt, ast.Assert) and stmt.within is not None:
-            within = self.want(self.expr(stmt.within, scope), "num", stmt.within.span,
+            within = self.want(self.expr(stmt.within, scope), "num", stmt.within,
                                "within 容差").expr
             if not (isinstance(cond, ir.Cmp) and cond.op == "==" and cond.numbers):
                 raise _Fail(stmt.within.span, "type", "容差 within 只用于数的 == 比较",
@@ -1113,15 +1121,18 @@ class Checker:
     def template(self, text: str, span: ast.Span, scope: _Scope, lang: str) -> ir.Template:
         try:
             pieces = split_template(text)
-        except ValueError as exc:
-            zh, en = str(exc).split("|", 1)
-            raise _Fail(span, "syntax", zh, en) from None
+        except TemplateError as exc:
+            raise _Fail(span, "syntax", exc.zh, exc.en) from None
         parts: list[str | ir.Expr] = []
         for piece in pieces:
             if isinstance(piece, str):
                 parts.append(piece)
-            else:
+                continue
+            try:
                 parts.append(self.message_value(self.expr(piece, scope), span, lang))
+            except _Fail as fail:
+                # the {…}'s own positions are within the template: say it at the message
+                raise _Fail(span, fail.code, fail.zh, fail.en) from None
         return ir.Template(tuple(parts))
 
     def message_value(self, value: Static, span: ast.Span, lang: str) -> str | ir.Expr:
@@ -1137,13 +1148,22 @@ class Checker:
         return self.to_ir(value, span).expr
 
 
+class TemplateError(ValueError):
+    """A message template that cannot be split (Chinese and English)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} ({en})")
+        self.zh = zh
+        self.en = en
+
+
 @lru_cache(maxsize=1024)
 def split_template(text: str) -> tuple[str | ast.Expr, ...]:
     """A message template split into literal text and parsed ``{…}``
     expressions (parsed once per distinct template, not per instance).
 
     Raises:
-        ValueError: "中文|English" description of the problem.
+        TemplateError: an unclosed brace or a {…} that does not parse.
     """
     pieces: list[str | ast.Expr] = []
     literal: list[str] = []
@@ -1157,14 +1177,14 @@ def split_template(text: str) -> tuple[str | ast.Expr, ...]:
         if ch == "{":
             end = text.find("}", i)
             if end < 0:
-                raise ValueError("消息中的“{”没有对应的“}”（字面的花括号写作 {{ }}）|"
-                                 "unclosed '{' in a message (write {{ }} for a literal brace)")
+                raise TemplateError("消息中的“{”没有对应的“}”（字面的花括号写作 {{ }}）",
+                                    "unclosed '{' in a message (write {{ }} for a literal brace)")
             source = text[i + 1 : end]
             try:
                 expr = parse_expression(source)
             except RuleSyntaxError as exc:
-                raise ValueError(f"消息中的“{{{source}}}”无法解析：{exc}|"
-                                 f"cannot parse '{{{source}}}' in a message: {exc}") from None
+                raise TemplateError(f"消息中的“{{{source}}}”无法解析：{exc}",
+                                    f"cannot parse '{{{source}}}' in a message: {exc}") from None
             if literal:
                 pieces.append("".join(literal))
                 literal = []

@@ -23,6 +23,7 @@ from typing import Any
 from . import ir
 from .functions import FUNCTIONS, EvalProblem, tables_format
 from .layout import CELL_KINDS, label_path, node_at
+from .normalize import key_member
 from .pointer import MISSING
 
 __all__ = [
@@ -894,6 +895,9 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     if isinstance(expr, ir.InI):
         item, collection = sub(expr.item), sub(expr.collection)
         negated = expr.negated
+        if isinstance(expr.collection, ir.K) and isinstance(expr.collection.value, frozenset):
+            keys = expr.collection.value  # a key set: matched as when folded at load
+            return lambda env: key_member(item(env), keys) != negated
         return lambda env: (item(env) in collection(env)) != negated
     if isinstance(expr, ir.ListI):
         return _list([

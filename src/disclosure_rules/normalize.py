@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["label_key", "normalize_label", "strip_numbering"]
+__all__ = ["key_member", "label_key", "normalize_label", "strip_numbering"]
 
 # After NFKC, full-width （）：， become ()：, — but the Chinese quotes and the
 # ideographic enumeration comma are untouched by NFKC, so they are folded here.
@@ -68,3 +68,12 @@ def strip_numbering(text: str) -> str:
 def label_key(text: str) -> str:
     """Normalised label without its numbering: the key aliases are matched by."""
     return strip_numbering(normalize_label(text))
+
+
+def key_member(value: object, keys: frozenset[str]) -> bool:
+    """Whether ``value`` is one of the keys of a set ({总体情况, problems}): a
+    key itself, or a label that normalises to one of them (one meaning, at
+    load and on a report alike)."""
+    if value in keys:
+        return True
+    return isinstance(value, str) and label_key(value) in {label_key(k) for k in keys}
