@@ -362,36 +362,58 @@ _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
+_ARABIC = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
+
+
 def parse_number(text: str) -> int | Decimal:
     """A number written in Arabic, full-width or Chinese numerals.
 
     >>> parse_number("５"), parse_number("十二"), parse_number("两"), parse_number("一百零三")
     (5, 12, 2, 103)
-    >>> parse_number("3,119"), parse_number("三千一百一十九"), parse_number("二十")
-    (3119, 3119, 20)
+    >>> parse_number("3,119"), parse_number("三千一百一十九"), parse_number("二〇二一")
+    (3119, 3119, 2021)
+    >>> parse_number("一万二"), parse_number("三百五")
+    (12000, 350)
 
     Raises:
-        EvalProblem: not a number.
+        EvalProblem: not a number, or not one reading only ("十十", "1,2,3").
     """
-    raw = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace("，", "")
-    if not raw:
-        raise EvalProblem(f"“{text}”不是数字", f"{text!r} is not a number")
-    if re.fullmatch(r"\d+", raw):
-        return int(raw)
-    if re.fullmatch(r"\d+\.\d+", raw):
-        return Decimal(raw)
+    raw = unicodedata.normalize("NFKC", text).strip()
+    if _ARABIC.fullmatch(raw):
+        raw = raw.replace(",", "")
+        return Decimal(raw) if "." in raw else int(raw)
+    if raw and all(ch in _DIGITS for ch in raw):  # 二〇二一: digit by digit, as years are
+        return int("".join(str(_DIGITS[ch]) for ch in raw))
+    return _chinese_number(raw, text)
+
+
+def _chinese_number(raw: str, text: str) -> int:
+    """十二, 一百零三, 三千一百一十九, 十万, 一万二 (= 12000): numerals with units."""
+    bad = EvalProblem(f"“{text}”不是数字", f"{text!r} is not a number")
     total, section, digit = 0, 0, None
+    unit = 0  # the last unit written
+    after_unit = zero = False
     for ch in raw:
         if ch in _DIGITS:
-            digit = _DIGITS[ch]
-        elif ch in _UNITS:
-            section += (1 if digit is None else digit) * _UNITS[ch]
-            digit = None
+            if digit:  # two digits running, as in 十二三: one reading only
+                raise bad
+            zero = zero or _DIGITS[ch] == 0
+            digit, after_unit = _DIGITS[ch], False
         elif ch == "万":
-            total += (section + (digit or 0)) * 10000
-            section, digit = 0, None
+            if total:  # 万万
+                raise bad
+            total, section, unit = (section + (digit or 0)) * 10000, 0, 10000
+            digit, after_unit, zero = None, True, False
+        elif ch in _UNITS:
+            if after_unit and digit is None:  # 十十, 百十
+                raise bad
+            unit = _UNITS[ch]
+            section += (digit or 1) * unit  # 十 alone, 零十 (一千零十): one ten
+            digit, after_unit, zero = None, True, False
         else:
-            raise EvalProblem(f"“{text}”不是数字", f"{text!r} is not a number")
+            raise bad
+    if digit and unit >= 100 and not zero:
+        digit *= unit // 10  # 一万二, 三百五: the last digit counts in the next unit down
     return total + section + (digit or 0)
 
 
