@@ -29,6 +29,7 @@ from . import ast, ir
 from .errors import Problem, RuleSyntaxError
 from .functions import (
     AGGREGATES,
+    COMPARE,
     EXACT,
     FUNCTIONS,
     NUMBER_SLOT,
@@ -321,9 +322,7 @@ class Checker:
         if name.startswith("x_"):
             return SNode("report", (name,), None, self.fmt, optional=True)
         known = [*scope.bindings, *self.consts, *self.root.children, "report_format", "previous"]
-        guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint_zh = f"；是否应为“{guess[0]}”？" if guess else ""
-        hint_en = f"; did you mean '{guess[0]}'?" if guess else ""
+        hint_zh, hint_en = _did_you_mean(difflib.get_close_matches(name, known, n=1, cutoff=0.6))
         raise _Fail(node.span, "unknown-name", f"未知的名称“{name}”{hint_zh}",
                     f"unknown name '{name}'{hint_en}")
 
@@ -404,8 +403,7 @@ class Checker:
                 titles = {c.short: c.key for c in node.children.values()}
                 close = difflib.get_close_matches(key, list(titles), n=1, cutoff=0.5)
                 guess = [close[0]] if close else []
-            hint_zh = f"；是否应为“{guess[0]}”？" if guess else ""
-            hint_en = f"; did you mean '{guess[0]}'?" if guess else ""
+            hint_zh, hint_en = _did_you_mean(guess)
             where = label_path(self.fmt, base.parts) if base.parts else "报告"
             shown = "、".join(c.short for c in node.children.values())
             raise _Fail(span, "unknown-path",
@@ -639,7 +637,7 @@ class Checker:
             raise _Fail(e.span, "type", f"{_tzh(lt)}不能用“{e.op}”比较",
                         f"{lt} cannot be compared with '{e.op}'")
         if isinstance(left, SConst) and isinstance(right, SConst):
-            return SConst(_fold_compare(e.op, left.value, right.value))
+            return SConst(COMPARE[e.op](left.value, right.value))
         return Dyn(ir.Cmp(e.op, lhs.expr, rhs.expr, format_expr(e), numbers="num" in (lt, rt)),
                    "bool")
 
@@ -730,9 +728,8 @@ class Checker:
             return Dyn(ir.CallI(func, (), format_expr(e)), "text")
         if func not in FUNCTIONS:
             known = [*FUNCTIONS, *STATIC_FUNCTIONS, *AGGREGATES, *_CONTEXT_FUNCTIONS]
-            guess = difflib.get_close_matches(func, known, n=1, cutoff=0.6)
-            hint_zh = f"；是否应为“{guess[0]}”？" if guess else ""
-            hint_en = f"; did you mean '{guess[0]}'?" if guess else ""
+            hint_zh, hint_en = _did_you_mean(
+                difflib.get_close_matches(func, known, n=1, cutoff=0.6))
             raise _Fail(e.span, "unknown-function", f"未知的函数“{func}”{hint_zh}",
                         f"unknown function '{func}'{hint_en}")
         overloads = [b for b in FUNCTIONS[func] if len(b.params) == len(e.args)]
@@ -1227,18 +1224,11 @@ def _show_const(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _fold_compare(op: str, a: Any, b: Any) -> bool:
-    if op == "==":
-        return bool(a == b)
-    if op == "!=":
-        return bool(a != b)
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    return bool(a >= b)
+def _did_you_mean(guess: Sequence[str]) -> tuple[str, str]:
+    """"; did you mean …?" in Chinese and English, or nothing."""
+    if not guess:
+        return "", ""
+    return f"；是否应为“{guess[0]}”？", f"; did you mean '{guess[0]}'?"
 
 
 def _first_ref(expr: ir.Expr) -> ir.Ref | ir.PathSlot | None:

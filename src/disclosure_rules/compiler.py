@@ -21,7 +21,14 @@ from functools import lru_cache
 from typing import Any
 
 from . import ir
-from .functions import FUNCTIONS, EvalProblem, tables_format
+from .functions import (
+    COMPARE,
+    FUNCTIONS,
+    NUMBER_TYPES,
+    EvalProblem,
+    blank_as_zero,
+    tables_format,
+)
 from .layout import CELL_KINDS, label_path, node_at
 from .normalize import key_member
 from .pointer import MISSING
@@ -452,10 +459,6 @@ def _read(ref: ir.Ref | ir.PathSlot, traced: bool) -> Fn:
     return read_traced
 
 
-def _num(value: Any) -> Any:
-    return 0 if value is None else value
-
-
 def _arith(op: str, left: Fn, right: Fn) -> Fn:
     if op == "+":
 
@@ -480,7 +483,7 @@ def _arith(op: str, left: Fn, right: Fn) -> Fn:
         return mul
 
     def divide(env: Env) -> Any:
-        a, b = _num(left(env)), _num(right(env))
+        a, b = blank_as_zero(left(env)), blank_as_zero(right(env))
         if b == 0:
             raise Unavailable("problem", zh="除数为 0", en="division by zero")
         try:
@@ -496,14 +499,6 @@ def _uncomparable(a: Any, b: Any) -> Unavailable:
                        en=f"cannot compare {a!r} with {b!r}")
 
 
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: bool(a == b),
-    "!=": lambda a, b: bool(a != b),
-    "<": lambda a, b: bool(a < b),
-    "<=": lambda a, b: bool(a <= b),
-    ">": lambda a, b: bool(a > b),
-    ">=": lambda a, b: bool(a >= b),
-}
 
 
 def _compare_constant(op: str, left: Fn, constant: Any) -> Fn:
@@ -525,7 +520,7 @@ def _compare_constant(op: str, left: Fn, constant: Any) -> Fn:
             return bool((0 if a is None else a) == constant)
 
         return eq_k
-    test = _ORDER[op]
+    test = COMPARE[op]
 
     def other_k(env: Env) -> bool:
         a = left(env)
@@ -556,7 +551,7 @@ def _compare(op: str, left: Fn, right: Fn) -> Fn:
 
         return ne
     # <, <=, >, >=: rarer in identities, and a type error is possible here
-    test = _ORDER[op]
+    test = COMPARE[op]
 
     def ordered(env: Env) -> bool:
         a, b = left(env), right(env)
@@ -742,7 +737,7 @@ def _compare_chain(expr: ir.Cmp) -> Fn | None:
     if chain is None:
         return None
     plain = compile_expr(expr, chains=False)
-    test = _ORDER[expr.op]
+    test = COMPARE[expr.op]
 
     def compare(env: Env) -> bool:
         try:
@@ -764,7 +759,7 @@ def _aggregate(func: str, values: list[Any]) -> Any:
     if func == "count":
         return len(values)
     if func in ("min", "max"):
-        numbers = [_num(v) for v in values]
+        numbers = [blank_as_zero(v) for v in values]
         if not numbers:
             raise Unavailable("problem", zh=f"{func}() 的列表为空", en=f"{func}() of an empty list")
         return min(numbers) if func == "min" else max(numbers)
@@ -865,9 +860,9 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
         return _arith(expr.op, sub(expr.left), sub(expr.right))
     if isinstance(expr, ir.Neg):
         operand = sub(expr.operand)
-        return lambda env: -_num(operand(env))
+        return lambda env: -blank_as_zero(operand(env))
     if isinstance(expr, ir.Cmp):
-        if fuse and expr.op in _ORDER:
+        if fuse and expr.op in COMPARE:
             fused = _compare_chain(expr)
             if fused is not None:
                 return fused
@@ -946,7 +941,7 @@ def _item(expr: ir.Expr, slot: int) -> bool:
 
 
 def _constant_test(op: str, constant: Any) -> Callable[[Any], bool]:
-    test = _ORDER[op]
+    test = COMPARE[op]
     return lambda v: test(0 if v is None else v, constant)
 
 
@@ -992,8 +987,6 @@ Vector = Callable[[Sequence[Any], AbstractSet[type]], bool]
 
 
 _NONE_TYPE = type(None)
-#: the types a number cell may hold (bool is not among them: True is not 1)
-_NUMBER_TYPES = frozenset({int, Decimal, _NONE_TYPE})
 
 
 def _bounds(values: Sequence[Any]) -> tuple[Any, Any]:
@@ -1022,7 +1015,7 @@ def value_vector(expr: ir.Expr, slot: int) -> Vector | None:
     if isinstance(expr, ir.Cmp) and _item(expr.left, slot) and isinstance(expr.right, ir.K) \
             and isinstance(expr.right.value, (int, Decimal)) \
             and not isinstance(expr.right.value, bool) and expr.op in (">=", ">", "<=", "<"):
-        constant, compare = expr.right.value, _ORDER[expr.op]
+        constant, compare = expr.right.value, COMPARE[expr.op]
         use_least = expr.op in (">=", ">")
 
         def bounded(values: Sequence[Any], types: AbstractSet[type]) -> bool:
@@ -1054,7 +1047,7 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
 
         def row_cell(row: Any) -> Any:
             value = row[key]
-            if value.__class__ in _NUMBER_TYPES:
+            if value.__class__ in NUMBER_TYPES:
                 return value
             raise TypeError  # not a number (True is not 1): the plain way says so
 
@@ -1082,7 +1075,7 @@ def row_predicate(expr: ir.Expr, slot: int) -> Callable[[Any], Any] | None:
 
         def row_sum(row: Any) -> Any:
             values = pick(row)
-            if not _NUMBER_TYPES.issuperset(map(type, values)):
+            if not NUMBER_TYPES.issuperset(map(type, values)):
                 raise TypeError  # "", True, "5": the plain way says what is wrong
             # filter(None, …) drops blanks and zeros alike: neither changes a sum
             return sum(filter(None, values))
@@ -1130,7 +1123,7 @@ def _row_total(expr: ir.Cmp, slot: int) -> Callable[[Any], Any] | None:
 
     def row_total(row: Any) -> Any:
         values = pick(row)
-        if not _NUMBER_TYPES.issuperset(map(type, values)):
+        if not NUMBER_TYPES.issuperset(map(type, values)):
             raise TypeError  # "", True, "5": the plain way says what is wrong
         # filter(None, …) drops blanks and zeros alike: neither changes a sum
         return (values[0] or 0) == sum(filter(None, values[1:]))
@@ -1142,13 +1135,13 @@ def _row_binary(expr: ir.Arith | ir.Cmp | ir.Logic, left: Callable[[Any], Any],
                 right: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
     if isinstance(expr, ir.Arith):
         if expr.op == "+":
-            return lambda row: _num(left(row)) + _num(right(row))
+            return lambda row: blank_as_zero(left(row)) + blank_as_zero(right(row))
         if expr.op == "-":
-            return lambda row: _num(left(row)) - _num(right(row))
+            return lambda row: blank_as_zero(left(row)) - blank_as_zero(right(row))
         return None
     if isinstance(expr, ir.Cmp):
-        test = _ORDER[expr.op]
-        return lambda row: test(_num(left(row)), _num(right(row)))
+        test = COMPARE[expr.op]
+        return lambda row: test(blank_as_zero(left(row)), blank_as_zero(right(row)))
     if expr.op == "and":
         return lambda row: bool(left(row)) and bool(right(row))
     return lambda row: bool(left(row)) or bool(right(row))

@@ -47,7 +47,7 @@ from .compiler import (
 )
 from .explain import format_value, render_default, render_template
 from .findings import Cell, Diagnosis, Equation, Finding, Message, NotEvaluated, Severity
-from .functions import EXACT
+from .functions import EXACT, NUMBER_TYPES, blank_as_zero, is_number
 from .layout import CELL_KINDS, label_path
 from .messages import msg
 from .pointer import MISSING, resolve, to_pointer
@@ -74,10 +74,6 @@ class _Run:
         self.skipped: list[str] = []
 
 
-def _num(value: Any) -> Any:
-    return 0 if value is None else value
-
-
 class AssertC:
     """One compiled assertion instance."""
 
@@ -99,8 +95,8 @@ class AssertC:
             lhs, rhs = self.lhs, self.rhs
             tolerance = compile_expr(inst.within)
             self.within = tolerance
-            self.cond: Fn | None = (
-                lambda env: abs(_num(lhs(env)) - _num(rhs(env))) <= tolerance(env))
+            self.cond: Fn | None = (lambda env: abs(
+                blank_as_zero(lhs(env)) - blank_as_zero(rhs(env))) <= tolerance(env))
         else:
             self.cond = compile_expr(cond) if cond is not None else None
         at = inst.at
@@ -118,7 +114,7 @@ class AssertC:
     def difference(self, env: Env) -> Any:
         """lhs − rhs of an identity (blanks as 0)."""
         assert self.lhs is not None and self.rhs is not None
-        return _num(self.lhs(env)) - _num(self.rhs(env))
+        return blank_as_zero(self.lhs(env)) - blank_as_zero(self.rhs(env))
 
     def run(self, env: Env, run: _Run) -> None:
         try:
@@ -489,7 +485,7 @@ class CellSweep:
             else:
                 values.extend(blanks)
         types = set(map(type, values))
-        clean = types <= _CELL_TYPES
+        clean = types <= NUMBER_TYPES
         for index, member in enumerate(self.members):
             picked = self.pick[index](values)
             if self._all_pass(member, picked, clean, types):
@@ -508,7 +504,7 @@ class CellSweep:
                 continue  # the report does not have this row: nothing to check
             row_values = tuple(map(row.get, keys, blanks))
             row_types = set(map(type, row_values))
-            row_clean = row_types <= _CELL_TYPES
+            row_clean = row_types <= NUMBER_TYPES
             for index, member in enumerate(self.members):
                 picked = picks[index](row_values)
                 if self._all_pass(member, picked, row_clean, row_types):
@@ -563,9 +559,6 @@ class CellSweep:
                 run.evaluated += 1
             else:
                 run.failures.append((member.stmt, list(env.vars), member.at_of(env)))
-
-
-_CELL_TYPES = frozenset({int, type(None), Decimal})
 
 
 def _first_x(parts: Sequence[str]) -> int:
@@ -744,10 +737,6 @@ def _env_with(env: Env, ref: ir.Ref, value: Any, vars_: list[Any], rule: Compile
             document = other.prev if item.root == "previous" else other.doc
             other.vars[slot] = resolve(document, item.parts)
     return other
-
-
-def _is_number(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, Decimal)) and not isinstance(value, bool))
 
 
 def _quotient(a: Any, b: Any) -> Any:
@@ -1078,8 +1067,8 @@ def _finding(failure: _Failure, severity: Severity, env: Env,
     if isinstance(cond, ir.Cmp) and cond.left.nid in trace and cond.right.nid in trace:
         lhs, rhs = trace[cond.left.nid], trace[cond.right.nid]
         difference = None
-        if all(_is_number(v) for v in (lhs, rhs)):
-            difference = _num(lhs) - _num(rhs)
+        if all(is_number(v) for v in (lhs, rhs)):
+            difference = blank_as_zero(lhs) - blank_as_zero(rhs)
         equation = Equation(lhs, cond.op, rhs, difference, tolerance)
     pointer = failure.at.pointer
     if pointer in implied and resolve(env.doc, pointer) is None:

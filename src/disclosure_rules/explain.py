@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ir
+from .functions import is_number
 from .layout import node_at
 
 __all__ = ["format_value", "negate", "render_default", "render_template"]
@@ -185,7 +186,7 @@ class _Renderer:
         left, right = self.side(expr.left), self.side(expr.right)
         text = f"{left} {negate(expr.op)} {right}"
         a, b = self.value(expr.left), self.value(expr.right)
-        if expr.op == "==" and _is_number(a) and _is_number(b):
+        if expr.op == "==" and is_number(a) and is_number(b):
             diff = (a or 0) - (b or 0)
             if self.lang == "zh":
                 text += f"（差 {self.fmt(diff)}"
@@ -251,10 +252,6 @@ class _Renderer:
         if isinstance(ref, ir.Ref):
             return f"“{ref.label}”" if self.lang == "zh" else ref.label
         return expr.src or "文本"
-
-
-def _is_number(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, Decimal)) and not isinstance(value, bool))
 
 
 def render_default(cond: ir.Expr | None, trace: Mapping[int, Any], lang: str,

@@ -47,10 +47,36 @@ __all__ = [
     "Builtin",
     "EvalProblem",
     "Pattern",
+    "blank_as_zero",
     "compact",
     "compile_pattern",
+    "is_number",
     "parse_number",
 ]
+
+#: The comparison operators, one table for folding at load and evaluating.
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+#: the types a number cell may hold (bool is not among them: True is not 1)
+NUMBER_TYPES = frozenset({int, Decimal, type(None)})
+
+
+def is_number(value: Any) -> bool:
+    """A number cell's value: an integer or Decimal (not a bool), or blank."""
+    return value.__class__ in NUMBER_TYPES
+
+
+def blank_as_zero(value: Any) -> Any:
+    """A blank counts as 0 in arithmetic (an identity's blanks are weighed
+    apart, on failure)."""
+    return 0 if value is None else value
+
 
 #: The placeholder for "a number" in numbers() patterns.
 NUMBER_SLOT = "{数}"
@@ -260,43 +286,29 @@ class Pattern:
         self.memo: dict[tuple[str, str], Any] = {}
 
     def _body(self, text: str) -> bytes | None:
+        """The prose as matched (compacted UTF-8), or None when a literal
+        every match needs is absent: the usual answer, and far cheaper than
+        running the regex or a memo lookup."""
         body = _utf8(text)
         for literal in self.literals:
             if literal not in body:
                 return None
         return body
 
-    def _cannot_match(self, text: str) -> bool:
-        """Whether a literal every match needs is missing (asked before the
-        memo: the usual answer, and cheaper than a lookup)."""
-        if self.literals:
-            body = _utf8(text)
-            for literal in self.literals:
-                if literal not in body:
-                    return True
-        return False
-
     def search(self, text: str) -> bool:
         """Whether the pattern occurs in the prose."""
-        if self.literals:  # _cannot_match, inlined: asked ~60 times a report
-            prose = _utf8(text)
-            for literal in self.literals:
-                if literal not in prose:
-                    return False
+        body = self._body(text)
+        if body is None:
+            return False
         key = ("search", text)
         found = self.memo.get(key)
         if found is None:
-            body = self._body(text)
-            found = body is not None and self.regex.search(body) is not None
-            self._keep(key, found)
+            found = self._keep(key, self.regex.search(body) is not None)
         return bool(found)
 
-    def numbered(self, text: str) -> Iterator[tuple[bytes, list[str]]]:
+    def _matches(self, body: bytes) -> Iterator[tuple[bytes, list[str]]]:
         """(whole match, the numbers its {数} slots captured) of every match,
         in order. A pattern without a slot gives its last captured group."""
-        body = self._body(text)
-        if body is None:
-            return
         slots = self.slots
         for match in self.regex.finditer(body):
             groups = match.groups()
@@ -308,16 +320,14 @@ class Pattern:
 
     def numbers(self, text: str) -> list[int | Decimal]:
         """Every number the pattern's {数} slot captures, in order."""
-        if self.literals:  # _cannot_match, inlined: asked ~60 times a report
-            prose = _utf8(text)
-            for literal in self.literals:
-                if literal not in prose:
-                    return []
+        body = self._body(text)
+        if body is None:
+            return []
         key = ("numbers", text)
         found = self.memo.get(key)
         if found is None:
             found = []
-            for _whole, numbers in self.numbered(text):
+            for _whole, numbers in self._matches(body):
                 found.extend(parse_number(n) for n in numbers)
                 if len(found) >= MAX_MATCHES:
                     del found[MAX_MATCHES:]
@@ -328,18 +338,20 @@ class Pattern:
     def number_lists(self, text: str) -> list[list[int | Decimal]]:
         """For each match, the counted numbers in it."""
         found: list[list[int | Decimal]] = []
-        if self._cannot_match(text):
+        body = self._body(text)
+        if body is None:
             return found
-        for whole, _groups in self.numbered(text):
+        for whole, _groups in self._matches(body):
             found.append([parse_number(n) for n in _COUNTED.findall(whole.decode("utf-8"))])
             if len(found) >= MAX_MATCHES:
                 break
         return found
 
-    def _keep(self, key: tuple[str, str], value: Any) -> None:
+    def _keep(self, key: tuple[str, str], value: Any) -> Any:
         if len(self.memo) >= 64:
             self.memo.clear()  # texts of one report at a time: no need for LRU
         self.memo[key] = value
+        return value
 
 
 @lru_cache(maxsize=512)
