@@ -126,3 +126,19 @@ def test_a_rule_file_that_would_not_load_in_reasonable_time_is_refused(text: str
 
 def test_the_official_pack_is_far_inside_the_limits() -> None:
     assert len(load_rules().compile_all().rules) >= 28
+
+
+def test_the_formatter_writes_control_characters_so_that_they_parse_again() -> None:
+    from disclosure_rules.parser import parse_rules
+    from disclosure_rules.unparse import format_file
+
+    text = 'rule T {\n  title "a\\u000db\\u0007c"\n  severity error\n  assert 1 == 1\n}\n'
+    formatted = format_file(parse_rules(text, "x.rules"))
+    assert parse_rules(formatted, "y.rules").rules[0].title == parse_rules(text, "x").rules[0].title
+
+
+def test_the_caret_stands_under_the_column_after_tabs() -> None:
+    from disclosure_rules.parser import caret_context
+
+    shown, caret = caret_context("\t\tassert = 1", 1, 10).split("\n")
+    assert shown[caret.index("^")] == "="

@@ -41,7 +41,7 @@ from .normalize import key_member
 from .parser import caret_context, parse_expression
 from .unparse import format_expr as _format_expr
 
-__all__ = ["CONTEXT_NAMES", "MAX_INSTANCES", "Checker", "check_rule", "key_display"]
+__all__ = ["MAX_INSTANCES", "Checker", "check_rule", "key_display"]
 
 #: The most assertion instances one rule may unroll into.
 MAX_INSTANCES = 20000
@@ -55,10 +55,6 @@ MAX_IR_DEPTH = 150
 MAX_CONST_CHAIN = 50
 SEVERITIES = ("error", "warning", "info")
 #: Names with a meaning of their own (besides report keys and variables).
-CONTEXT_NAMES = {
-    "report_format": "the format whose tables the report uses: \"2019\" or \"2021\"",
-    "previous": "last year's report of the same organ (when supplied)",
-}
 _CONTEXT_FUNCTIONS = {"tables_format": "tables_format() — the format the report's tables use: "
                                        "\"2019\", \"2021\", \"mixed\" or \"\""}
 
@@ -1317,11 +1313,6 @@ def _has_statements(stmts: Sequence[ast.Stmt]) -> bool:
         if isinstance(stmt, (ast.For, ast.When)) and _has_statements(stmt.body):
             return True
     return False
-
-
-def replace_ref(ref: ir.Ref, **changes: Any) -> ir.Ref:
-    """A copy of ``ref`` with fields changed (for tools)."""
-    return replace(ref, **changes)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

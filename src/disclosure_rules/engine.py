@@ -77,8 +77,8 @@ class _Run:
 class AssertC:
     """One compiled assertion instance."""
 
-    __slots__ = ("_traced", "at_get", "at_of", "cond", "identity", "inst", "lhs", "presence",
-                 "rhs", "within")
+    __slots__ = ("_parts", "_traced", "at_get", "at_of", "cond", "identity", "inst", "lhs",
+                 "presence", "rhs", "within")
 
     def __init__(self, inst: ir.AssertI) -> None:
         self.inst = inst
@@ -104,6 +104,15 @@ class AssertC:
         self.at_of = at_resolver(at)
         self.presence = tuple(exists_fn(ref) for ref in inst.presence)
         self._traced: Fn | None = None
+        self._parts: dict[int, Fn] = {}
+
+    def part(self, expr: ir.Expr) -> Fn:
+        """The compiled ``{…}`` of a message template (on first use: only
+        failures render messages, but then every failure of the statement)."""
+        compiled = self._parts.get(expr.nid)
+        if compiled is None:
+            compiled = self._parts[expr.nid] = compile_expr(expr)
+        return compiled
 
     def traced(self) -> Fn | None:
         """The traced closure (built on first use: failures are rare)."""
@@ -830,8 +839,8 @@ def _cannot_compute(exc: Exception) -> Message:
     return msg("ne.type", detail=f"{type(exc).__name__}: {exc}")
 
 
-def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: Any) -> set[
-        tuple[str, str]]:
+def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: Any,
+                 previous_format: str | None = None) -> set[tuple[str, str]]:
     """(rule id, pointer) of every failing instance (fast path only): what
     the diagnosis compares before and after a change."""
     env = Env(document, previous, compiled.slots, compiled.fmt)
@@ -839,11 +848,14 @@ def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: A
 
     def collect(rule: CompiledRule, outcome: _Run | Message) -> None:
         if isinstance(outcome, _Run):
-            for _stmt, _vars, at in outcome.failures:
-                keys.add((rule.rule_id, at.pointer))
+            keys.update(_failing(rule, outcome))
 
-    _run_rules(compiled, env, year, None, collect)
+    _run_rules(compiled, env, year, None, collect, previous_format)
     return keys
+
+
+def _failing(rule: CompiledRule, outcome: _Run) -> set[tuple[str, str]]:
+    return {(rule.rule_id, at.pointer) for _stmt, _vars, at in outcome.failures}
 
 
 def evaluate(compiled: CompiledFormat, document: Any, previous: Any = None, *,
@@ -895,6 +907,8 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
             not_evaluated[key] = NotEvaluated(rule_id, reason, pointer, label)
             not_evaluated_rules.add(rule_id)
 
+    failing: set[tuple[str, str]] = set()  # before any judgement, as failing_keys has them
+
     def on_rule(rule: CompiledRule, outcome: _Run | Message) -> None:
         if not isinstance(outcome, _Run):
             add_ne(rule.rule_id, outcome)
@@ -906,6 +920,7 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
             return
         for reason, pointer, label in outcome.not_evaluated:
             add_ne(rule.rule_id, reason, pointer, label)
+        failing.update(_failing(rule, outcome))
         count = outcome.evaluated
         for stmt, vars_, at in outcome.failures:
             try:
@@ -940,7 +955,7 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
     if diagnose:
         try:
             result.diagnoses = _diagnose(compiled, document, env.prev, year, failures,
-                                         result.findings)
+                                         result.findings, failing, previous_format)
         except _DATA_ERRORS:
             result.diagnoses = []  # a diagnosis is a help: without one, the findings stand
     return result
@@ -1056,7 +1071,7 @@ def _finding(failure: _Failure, severity: Severity, env: Env,
                 inst.cond is None:
             template = inst.message_zh
         if template is not None:
-            messages[lang] = render_template(template, _evaluator(env, failure.vars), lang)
+            messages[lang] = render_template(template, _evaluator(env, failure.vars, stmt), lang)
         else:
             messages[lang] = render_default(inst.cond, trace, lang, tolerance)
     if failure.blank_note:
@@ -1110,11 +1125,11 @@ def _source(document: Mapping[str, Any], pointer: str) -> Mapping[str, Any] | No
     return None
 
 
-def _evaluator(env: Env, vars_: list[Any]) -> Callable[[ir.Expr], Any]:
+def _evaluator(env: Env, vars_: list[Any], stmt: AssertC) -> Callable[[ir.Expr], Any]:
     def evaluate_part(expr: ir.Expr) -> Any:
         probe = env.with_vars(vars_)
         probe.cache = env.cache
-        return compile_expr(expr)(probe)
+        return stmt.part(expr)(probe)
 
     return evaluate_part
 
@@ -1123,7 +1138,11 @@ def _evaluator(env: Env, vars_: list[Any]) -> Callable[[ir.Expr], Any]:
 
 
 def _diagnose(compiled: CompiledFormat, document: Mapping[str, Any], previous: Any, year: Any,
-              failures: Sequence[_Failure], findings: Sequence[Finding]) -> list[Diagnosis]:
+              failures: Sequence[_Failure], findings: Sequence[Finding],
+              before: set[tuple[str, str]], previous_format: str | None) -> list[Diagnosis]:
+    """Name the cell where several identity findings meet, with the single
+    change that makes them all hold and breaks nothing that held
+    (``before``: the failing instances of the run, as failing_keys gives)."""
     identities = [(f, finding) for f, finding in zip(failures, findings, strict=True)
                   if f.stmt.identity and finding.severity is Severity.ERROR]
     if len(identities) < 2:
@@ -1139,15 +1158,13 @@ def _diagnose(compiled: CompiledFormat, document: Mapping[str, Any], previous: A
                         key=lambda item: (-len(item[1]), item[0]))[:MAX_DIAGNOSES]
     if not candidates:
         return []
-    before = failing_keys(compiled, document, previous, year)
     diagnoses: list[Diagnosis] = []
     for pointer, entries in candidates:
         failure, finding, ref = entries[0]
         value = resolve(document, pointer)
         if value is None or isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             continue
-        base = Env(document, previous, 0, compiled.fmt)
-        base.vars = list(failure.vars)
+        base = Env(document, previous, 0, compiled.fmt).with_vars(failure.vars)
         d0 = failure.stmt.difference(base)
         slope = failure.stmt.difference(
             _env_with(base, ref, value + 1, failure.vars, failure.rule)) - d0
@@ -1157,15 +1174,15 @@ def _diagnose(compiled: CompiledFormat, document: Mapping[str, Any], previous: A
         if ref.kind == "count" and (not isinstance(suggested, int) or suggested < 0):
             continue
         changed = with_value(document, ref.parts, suggested)
-        after = failing_keys(compiled, changed, previous, year)
+        after = failing_keys(compiled, changed, previous, year, previous_format)
         resolved = {(f.rule_id, f.pointer) for _, f, _ in entries}
         if resolved & after or (after - before):
             continue
         count = len(resolved)
-        label = finding_label = ref.label
+        label = ref.label
         diagnoses.append(Diagnosis(
             pointer=pointer,
-            label=finding_label,
+            label=label,
             value=value,
             suggested=suggested,
             rule_ids=tuple(sorted({rid for rid, _ in resolved})),

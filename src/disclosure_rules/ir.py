@@ -315,7 +315,8 @@ Expr = K | Read | Rel | RelTest | RelInfo | Var | Exists | Blank | Arith | Neg |
 
 
 def children(expr: Expr) -> list[Expr]:
-    """The sub-expressions of ``expr``, in evaluation order."""
+    """The sub-expressions of ``expr``, in the order the rule writes them
+    (``sum(body for x in iterable where cond)``: body, iterable, cond)."""
     if isinstance(expr, (Arith, Cmp, Logic)):
         return [expr.left, expr.right]
     if isinstance(expr, (Neg, NotI)):
@@ -325,11 +326,12 @@ def children(expr: Expr) -> list[Expr]:
     if isinstance(expr, InI):
         return [expr.item, expr.collection]
     if isinstance(expr, ListI):
-        return [item.value for item in expr.items]
+        return [part for item in expr.items for part in (item.value, item.guard)
+                if part is not None]
     if isinstance(expr, Agg):
         return [expr.arg]
     if isinstance(expr, Comp):
-        return [expr.body, expr.iterable]
+        return [expr.body, expr.iterable] + ([expr.where] if expr.where is not None else [])
     if isinstance(expr, CallI):
         return list(expr.args)
     return []

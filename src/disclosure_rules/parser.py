@@ -23,7 +23,7 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
-from lark.tree import Meta
+from lark.tree import Meta, Tree
 
 from . import ast
 from .errors import RuleSyntaxError
@@ -58,8 +58,11 @@ def caret_context(text: str, line: int, column: int) -> str:
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return ""
-    source = lines[line - 1].expandtabs(4)
-    prefix = source[: max(column - 1, 0)]
+    raw = lines[line - 1]
+    # The column counts characters of the raw line: cut there, then expand
+    # tabs in the part before the caret as the shown line expands them.
+    source = raw.expandtabs(4)
+    prefix = raw[: max(column - 1, 0)].expandtabs(4)
     return f"  {source}\n  {' ' * _display_width(prefix)}^"
 
 
@@ -176,12 +179,13 @@ def unquote(token: Token) -> str:
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
-        elif nxt == "u" and len(raw) >= i + 6:
-            try:
-                out.append(chr(int(raw[i + 2 : i + 6], 16)))
-            except ValueError:
-                raise _Positioned(f"无效的转义 \\{raw[i + 1:i + 6]} (bad escape)", token) from None
+        elif nxt == "u" and len(raw) >= i + 6 and all(
+                c in "0123456789abcdefABCDEF" for c in raw[i + 2 : i + 6]):
+            out.append(chr(int(raw[i + 2 : i + 6], 16)))  # four hex digits, nothing else
             i += 6
+        elif nxt == "u":
+            raise _Positioned(f"无效的转义 \\{raw[i + 1:i + 6]} (bad escape: \\u needs four hex "
+                              "digits)", token)
         else:
             raise _Positioned(f"无效的转义 \\{nxt} (bad escape; use \\\\ for a backslash)", token)
     return "".join(out)
@@ -440,17 +444,7 @@ def parse_rules(text: str, file: str = "<string>") -> ast.RuleFile:
         tree = _parser().parse(text, start="start")
     except UnexpectedInput as exc:
         raise _syntax_error(text, file, exc) from None
-    try:
-        items = _ToAst().transform(tree)
-    except VisitError as exc:  # lark wraps errors raised in callbacks
-        inner = exc.orig_exc
-        if isinstance(inner, _Positioned):
-            raise RuleSyntaxError(inner.message, file=file, line=inner.line, column=inner.column,
-                                  context=caret_context(text, inner.line, inner.column)) from None
-        raise
-    except _Positioned as inner:
-        raise RuleSyntaxError(inner.message, file=file, line=inner.line, column=inner.column,
-                              context=caret_context(text, inner.line, inner.column)) from None
+    items = _transform(tree, text, file)
     pack: ast.Pack | None = None
     consts: list[ast.Const] = []
     rules: list[ast.Rule] = []
@@ -498,6 +492,19 @@ def comments_of(text: str) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
+def _transform(tree: Tree[Token], text: str, file: str) -> Any:
+    """The AST of a parse tree; a problem found while building it (nesting
+    too deep, a bad literal) is a RuleSyntaxError at its place."""
+    try:
+        return _ToAst().transform(tree)
+    except VisitError as exc:  # lark wraps what the callbacks raise
+        inner = exc.orig_exc
+        if isinstance(inner, _Positioned):
+            raise RuleSyntaxError(inner.message, file=file, line=inner.line, column=inner.column,
+                                  context=caret_context(text, inner.line, inner.column)) from None
+        raise
+
+
 def parse_expression(text: str) -> ast.Expr:
     """Parse a single expression (the ``{…}`` of a message template).
 
@@ -509,14 +516,7 @@ def parse_expression(text: str) -> ast.Expr:
         tree = _parser().parse(text, start="expr")
     except UnexpectedInput as exc:
         raise _syntax_error(text, "<message>", exc) from None
-    try:
-        result: ast.Expr = _ToAst().transform(tree)
-    except VisitError as exc:
-        inner = exc.orig_exc
-        if isinstance(inner, _Positioned):
-            raise RuleSyntaxError(inner.message, file="<message>", line=inner.line,
-                                  column=inner.column) from None
-        raise
+    result: ast.Expr = _transform(tree, text, "<message>")
     if isinstance(result, Token):  # a bare NAME/NUMBER start is still a tree child
         raise RuleSyntaxError("无法解析 (cannot parse)", file="<message>", line=1, column=1)
     return result

@@ -39,6 +39,9 @@ def quote(text: str) -> str:
     """A string literal for ``text``."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     escaped = escaped.replace("\t", "\\t")
+    # Any other control character (a \r, say) as \uXXXX: written raw, the
+    # formatted file would not parse again (the lexer normalises line ends).
+    escaped = "".join(f"\\u{ord(c):04x}" if ord(c) < 32 else c for c in escaped)
     return f'"{escaped}"'
 
 
