@@ -122,69 +122,15 @@ def raw_getter(ref: ir.Ref) -> Fn:
             return node
 
         return get_previous
-    # Unrolled for the common depths: a fixed chain of subscripts is the
-    # cheapest read Python has.
     if not parts:
         return lambda env: env.doc
-    if len(parts) == 1:
-        (a,) = parts
-
-        def get1(env: Env) -> Any:
-            try:
-                return env.doc[a]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-
-        return get1
-    if len(parts) == 2:
-        a, b = parts
-
-        def get2(env: Env) -> Any:
-            try:
-                return env.doc[a][b]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-
-        return get2
-    if len(parts) == 3:
-        a, b, c = parts
-
-        def get3(env: Env) -> Any:
-            try:
-                return env.doc[a][b][c]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-
-        return get3
-    if len(parts) == 4:
-        a, b, c, d = parts
-
-        def get4(env: Env) -> Any:
-            try:
-                return env.doc[a][b][c][d]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-
-        return get4
-    if len(parts) == 5:
-        a, b, c, d, e = parts
-
-        def get5(env: Env) -> Any:
-            try:
-                return env.doc[a][b][c][d][e]
-            except _LOOKUP_ERRORS:
-                raise Unavailable("missing", ref) from None
-
-        return get5
+    quiet = maybe_getter(ref)  # its unrolled subscript chains, raising instead of MISSING
 
     def get(env: Env) -> Any:
-        node = env.doc
-        try:
-            for part in parts:
-                node = node[part]
-        except _LOOKUP_ERRORS:
-            raise Unavailable("missing", ref) from None
-        return node
+        value = quiet(env)
+        if value is MISSING:
+            raise Unavailable("missing", ref)
+        return value
 
     return get
 
