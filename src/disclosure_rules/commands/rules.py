@@ -242,6 +242,7 @@ def _check(args: argparse.Namespace, io: IO) -> int:
     except DisclosureRulesError as exc:
         io.stderr.write(f"{exc}\n")
         return 2
-    io.stdout.write(f"{len(rules.rules)} rules load without problems "
+    written = sum(not info.builtin for info in rules.rules)
+    io.stdout.write(f"{written} rules load without problems "
                     f"({', '.join(p.name for p in rules.packs)})\n")
     return 0
