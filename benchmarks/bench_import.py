@@ -7,7 +7,7 @@
   standard library's ``html.parser`` (no tree, no tables) — the floor any
   HTML importer pays.
 * PDF: ``import_report`` on the published PDF
-  ``/work/shared/real-reports/pdf/2024-huaian-city.pdf`` (6 pages), next to
+  ``tests/fixtures/real/sources/pdf/2024-huaian-city.pdf`` (6 pages), next to
   pdfplumber opening it and extracting the text of every page.
 
 Figures measured on the development machine (best of 5; a shared machine, so
@@ -41,7 +41,7 @@ from reportgen import random_report  # noqa: E402
 from disclosure_rules.importer import import_report  # noqa: E402
 from disclosure_rules.render import render  # noqa: E402
 
-PDF = Path("/work/shared/real-reports/pdf/2024-huaian-city.pdf")
+PDF = ROOT / "tests" / "fixtures" / "real" / "sources" / "pdf" / "2024-huaian-city.pdf"
 
 
 def best(func: Callable[[], object], repeat: int = 5) -> float:

@@ -21,8 +21,14 @@ settings.register_profile(
 settings.load_profile("default")
 
 # Tests must neither read a developer's rule cache nor leave one behind; each
-# run gets its own (the cache's own tests point it elsewhere again).
+# run gets its own, removed when the run ends (the cache's own tests point it
+# elsewhere again). Worker processes the tests start inherit the setting but
+# not the removal: only this process made the folder, so only it removes it.
 if "DISCLOSURE_RULES_CACHE" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
-    os.environ["DISCLOSURE_RULES_CACHE"] = tempfile.mkdtemp(prefix="disclosure-rules-cache-")
+    _cache = tempfile.mkdtemp(prefix="disclosure-rules-cache-")
+    os.environ["DISCLOSURE_RULES_CACHE"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)

@@ -119,9 +119,8 @@ def test_fast_paths_give_the_plain_answer(report: dict[str, Any]) -> None:
 
 @given(reports())
 def test_fast_paths_give_the_plain_answer_on_valid_reports(report: dict[str, Any]) -> None:
-    fast = _answer(report, FAST)
-    _same(fast, _answer(report, PLAIN))
-    assert not fast["findings"]
+    # (that a valid report gets no finding is test_pack_properties' to prove)
+    _same(_answer(report, FAST), _answer(report, PLAIN))
 
 
 # ------------------------------------------------------------------ patterns

@@ -1,5 +1,5 @@
 """Real published reports: the importer reads the text a real importer sees
-(the RAW part of each file in /work/shared/real-reports) and must give the
+(the RAW part of each file in tests/fixtures/real/sources) and must give the
 tables transcribed in tests/fixtures/real/<stem>.json — or report, never
 invent, what it cannot read with certainty."""
 
@@ -17,12 +17,10 @@ from disclosure_rules.importer import Imported, import_report
 from disclosure_rules.loading import load_report
 from disclosure_rules.pointer import to_pointer
 
-REAL = Path("/work/shared/real-reports")
-FIXTURES = Path("tests/fixtures/real")
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
+REAL = FIXTURES / "sources"  # the published reports, as retrieved
 PDF = REAL / "pdf" / "2024-huaian-city.pdf"
 TABLES = ("proactive", "applications", "appeals")
-
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="the shared real reports are not here")
 
 STEMS = [
     "2019-shanghai-city-office",

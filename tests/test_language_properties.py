@@ -5,10 +5,13 @@
 * parse → format → parse is the identity on generated rule ASTs, and the
   formatter is idempotent.
 * Rule order and the key order of a document do not change the findings.
+* Checking a damaged report gives a result whose every pointer points into
+  the report, and a reason for every rule it could not evaluate.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from decimal import Decimal
@@ -20,8 +23,10 @@ from reportgen import random_report
 from strategies import reports
 
 from disclosure_rules import ast, check, load_report
-from disclosure_rules.errors import DisclosureRulesError, RuleCompileError, RuleSyntaxError
+from disclosure_rules.errors import RuleCompileError, RuleSyntaxError
+from disclosure_rules.findings import Result
 from disclosure_rules.parser import parse_rules
+from disclosure_rules.pointer import MISSING, resolve, split_pointer
 from disclosure_rules.rulesets import load_rules, rules_from_text
 from disclosure_rules.unparse import KEYWORDS, format_file
 
@@ -205,15 +210,64 @@ def official_files() -> list[str]:
     return [str(p) for p in official_rules_path().glob("*.rules")]
 
 
-def test_random_reports_never_raise_anything_unexpected() -> None:
+ODD_VALUES: tuple[Any, ...] = (None, -1, 0, 7, 10**15, 2.5, "5", "", True, [], {}, [1],
+                               {"x": 1})
+
+
+def _damaged(report: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """``report`` with one to four keys set to odd values, deleted or added."""
+    changed = copy.deepcopy(report)
+    for _ in range(rng.randint(1, 4)):
+        paths: list[tuple[str, ...]] = []
+
+        def walk(node: Any, path: tuple[str, ...], paths: list[tuple[str, ...]] = paths) -> None:
+            if isinstance(node, dict):
+                for key, sub in node.items():
+                    paths.append((*path, key))
+                    walk(sub, (*path, key))
+
+        walk(changed, ())
+        path = rng.choice(paths)
+        node = changed
+        for key in path[:-1]:
+            node = node[key]
+        action = rng.choice(("set", "set", "delete", "add"))
+        if action == "delete":
+            del node[path[-1]]
+        elif action == "add" and isinstance(node[path[-1]], dict):
+            node[path[-1]][rng.choice(("x_extra", "unknown", "total"))] = rng.choice(ODD_VALUES)
+        else:
+            node[path[-1]] = rng.choice(ODD_VALUES)
+    return changed
+
+
+def _points_into(data: Any, pointer: str) -> bool:
+    """``pointer`` names a value of ``data``, or a missing key of an object
+    that is there (a finding about what is missing points at it)."""
+    return (resolve(data, pointer) is not MISSING
+            or resolve(data, split_pointer(pointer)[:-1]) is not MISSING)
+
+
+def test_damaged_random_reports_get_a_result_that_points_into_the_report() -> None:
     rng = random.Random(5)
     rules = load_rules()
-    for _ in range(20):
-        report = random_report(rng)
-        try:
-            check(report, rules)
-        except DisclosureRulesError:  # pragma: no cover - would be a bug here
-            raise
+    findings = not_evaluated = 0
+    for _ in range(40):
+        report = _damaged(random_report(rng), rng)
+        data = load_report(report).data
+        result = check(report, rules)  # raising anything at all fails the test
+        assert isinstance(result, Result)
+        for finding in result.findings:
+            assert _points_into(data, finding.pointer), finding
+            assert finding.message.zh and finding.message.en, finding
+        for skipped in result.not_evaluated:
+            assert skipped.rule_id and skipped.reason.zh and skipped.reason.en, skipped
+            assert not skipped.pointer or _points_into(data, skipped.pointer), skipped
+        for diagnosis in result.diagnoses:
+            assert resolve(data, diagnosis.pointer) is not MISSING, diagnosis
+        findings += len(result.findings)
+        not_evaluated += len(result.not_evaluated)
+    assert findings and not_evaluated  # the damage was seen
 
 
 def test_the_grammar_is_lalr_without_conflicts() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,8 +187,10 @@ def _without_source(document: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- examples
 
 
-SEED = "examples/jiading-hrss-2020.json"
-HUAIAN = "examples/huaian-city-2024.json"
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "jiading-hrss-2020.json"
+HUAIAN = ROOT / "examples" / "huaian-city-2024.json"
+REAL = ROOT / "tests" / "fixtures" / "real"
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +265,7 @@ def _rows(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_single_row_other_group_renders_as_one_row() -> None:
-    doc = load_report("tests/fixtures/real/2023-huaian-hongze-district.json").data
+    doc = load_report(REAL / "2023-huaian-hongze-district.json").data
     md = render(doc, "md")
     assert re.search(r"^\| （六）其他处理 \|", md, re.MULTILINE)
     back = import_report(md, kind="markdown")
@@ -271,9 +274,9 @@ def test_single_row_other_group_renders_as_one_row() -> None:
                for f in back.findings)
 
 
-@pytest.mark.parametrize("path", [SEED, HUAIAN])
+@pytest.mark.parametrize("path", [SEED, HUAIAN], ids=lambda path: path.name)
 @pytest.mark.parametrize("fmt", ["md", "html"])
-def test_examples_round_trip(path: str, fmt: str) -> None:
+def test_examples_round_trip(path: Path, fmt: str) -> None:
     doc = load_report(path).data
     kind = "markdown" if fmt == "md" else "html"
     back = import_report(render(doc, fmt), kind=kind)  # type: ignore[arg-type]

@@ -1,17 +1,26 @@
-"""The on-disk cache of checked rules: a speed-up that never changes an answer."""
+"""The on-disk cache of checked rules: a speed-up that never changes an answer.
+
+Each test proves the cache is actually used (or actually bypassed): a load
+served from the cache does not parse, so ``parse_rules`` is watched (or made
+to fail) where it matters. An answer that merely comes out the same would
+also come out the same with the cache switched off.
+"""
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from disclosure_rules import check, load_report, load_rules
-from disclosure_rules.rulesets import official_rules_path
+from disclosure_rules import check, load_report, load_rules, rulesets
+from disclosure_rules.rulesets import official_rules_path, rules_from_text
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _pack(tmp_path: Path) -> Path:
@@ -33,42 +42,102 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_second_load_comes_from_cache_and_answers_the_same(cache: Path, tmp_path: Path) -> None:
+@pytest.fixture(autouse=True)
+def steady_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache key hashes this package's source files too, so an edit to
+    any of them between two loads of one test (someone working on the code
+    while the suite runs) would change the key and look like a cache miss.
+    Within a test, the same rule files always get the key they first got;
+    other rule files get a freshly computed one."""
+    real: Callable[..., str] = rulesets._cache_key
+    keys: dict[Any, str] = {}
+
+    def steady(texts: Any, groups: Any) -> str:
+        inputs = (tuple(sorted(texts.items())),
+                  tuple((root, tuple(names)) for root, names in groups))
+        if inputs not in keys:
+            keys[inputs] = real(texts, groups)
+        return keys[inputs]
+
+    monkeypatch.setattr(rulesets, "_cache_key", steady)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the rule files parsed from here on (a load served from
+    the cache parses none)."""
+    seen: list[str] = []
+    real: Callable[..., Any] = rulesets.parse_rules
+
+    def watched(text: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(name)
+        return real(text, name, *args, **kwargs)
+
+    monkeypatch.setattr(rulesets, "parse_rules", watched)
+    return seen
+
+
+def _forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(text: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{name} was parsed again: the cache was not used")
+
+    monkeypatch.setattr(rulesets, "parse_rules", refuse)
+
+
+def test_second_load_comes_from_cache_and_answers_the_same(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = _pack(tmp_path)
     first = _answer(pack)
     written = list(cache.glob("*.pickle"))
     assert len(written) == 1
+    _forbid_parsing(monkeypatch)
     second = _answer(pack)
     assert first == second and first  # the example has findings
 
 
-def test_changed_rule_text_is_not_served_stale(cache: Path, tmp_path: Path) -> None:
+def test_changed_rule_text_is_not_served_stale(cache: Path, tmp_path: Path,
+                                               parses: list[str]) -> None:
     pack = _pack(tmp_path)
     before = {rule for rule, _, _ in _answer(pack)}
-    assert "VAL-BLANK" in before
+    assert "VAL-BLANK" in before and parses
+    parses.clear()
+    assert _answer(pack) and not parses  # unchanged: from the cache
     table3 = pack / "values.rules"
     text = table3.read_text(encoding="utf-8")
     table3.write_text(text.replace("rule VAL-BLANK", "rule VAL-BLANK-RENAMED"), "utf-8")
     after = {rule for rule, _, _ in _answer(pack)}
     assert "VAL-BLANK-RENAMED" in after and "VAL-BLANK" not in after
+    assert str(table3) in parses  # changed: parsed again, not served stale
     assert len(list(cache.glob("*.pickle"))) == 2
+    parses.clear()
+    assert {rule for rule, _, _ in _answer(pack)} == after and not parses
 
 
-def test_corrupt_cache_file_is_ignored_and_replaced(cache: Path, tmp_path: Path) -> None:
+def test_corrupt_cache_file_is_ignored_and_replaced(cache: Path, tmp_path: Path,
+                                                    parses: list[str]) -> None:
     pack = _pack(tmp_path)
     first = _answer(pack)
     (entry,) = cache.glob("*.pickle")
-    entry.write_bytes(b"not a pickle")
-    assert _answer(pack) == first
-    entry.write_bytes(b"")
-    assert _answer(pack) == first
+    for garbage in (b"not a pickle", b""):
+        entry.write_bytes(garbage)
+        parses.clear()
+        assert _answer(pack) == first
+        assert parses  # the garbage was not taken for rules: they were parsed again
+        assert entry.read_bytes() != garbage  # ... and the entry was written afresh
+        parses.clear()
+        assert _answer(pack) == first and not parses  # the new entry serves
 
 
-def test_empty_setting_turns_the_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_setting_turns_the_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           parses: list[str]) -> None:
     monkeypatch.setenv("DISCLOSURE_RULES_CACHE", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    _answer(_pack(tmp_path))
+    pack = _pack(tmp_path)
+    first = _answer(pack)
+    parses.clear()
+    assert _answer(pack) == first
+    assert parses  # nothing was cached, so the second load parsed too
     assert not (tmp_path / "xdg").exists() and not (tmp_path / "home").exists()
 
 
@@ -84,7 +153,12 @@ def test_a_file_someone_else_owns_is_never_unpickled(cache: Path, tmp_path: Path
     pack = _pack(tmp_path)
     first = _answer(pack)
     (entry,) = cache.glob("*.pickle")
-    os.chown(entry, 12345, 12345)
-    entry.write_bytes(b"\x80\x05N.")  # a valid pickle of None, owned by someone else
+    # A valid cache entry holding other rules: served when it is ours ...
+    planted = rules_from_text('rule PLANTED { title "planted" severity error\n'
+                              "assert 1 == 2 at year\n}", "planted.rules")
+    entry.write_bytes(pickle.dumps(planted, protocol=pickle.HIGHEST_PROTOCOL))
+    assert [rule for rule, _, _ in _answer(pack)] == ["PLANTED"]
+    # ... and never unpickled once someone else owns it: the official answer
     os.chown(entry, 12345, 12345)
     assert _answer(pack) == first
+    assert first != [("PLANTED", "/year", "条件不成立：1 == 2")]

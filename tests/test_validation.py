@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,13 @@ from reportgen import to_json
 from strategies import json_values, reports
 
 from disclosure_rules import DocumentError, load_report, validate
-from disclosure_rules.layout import FORMATS, layout, schema_documents
+from disclosure_rules.fastschema import compile_schema
+from disclosure_rules.layout import FORMATS, SCHEMA_FILES, layout, schema_documents
 from disclosure_rules.normalize import label_key, normalize_label
 from disclosure_rules.pointer import MISSING, resolve, split_pointer
-from disclosure_rules.validation import _validators, is_valid
+from disclosure_rules.validation import _fast, _validators, is_valid
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "jiading-hrss-2020.json"
 HUAIAN = ROOT / "examples" / "huaian-city-2024.json"
 
@@ -218,6 +221,29 @@ def _mutations(report: dict[str, Any]) -> st.SearchStrategy[Any]:
                      st.sampled_from(["set", "delete", "add"]))
 
 
+@cache
+def _compiled() -> dict[str, Callable[[Any], bool]]:
+    """The fast checks, compiled here and not through :func:`is_valid`:
+    validation falls back to jsonschema silently when a schema uses a keyword
+    the compiler does not handle (``Unsupported``); here that is an error."""
+    docs = schema_documents()
+    return {fmt: compile_schema(docs, SCHEMA_FILES[fmt]) for fmt in FORMATS}
+
+
+def test_validation_uses_the_compiled_check() -> None:
+    compiled = _compiled()
+    for fmt in FORMATS:
+        # not the fallback (jsonschema's own yes/no)
+        assert _fast()[fmt] != _validators()[fmt].is_valid, fmt
+    for path in (SEED, HUAIAN):
+        data = load_report(path).data
+        broken = {**data, "year": "2020"}
+        for fmt in FORMATS:
+            assert compiled[fmt](data) == _validators()[fmt].is_valid(data), (path, fmt)
+            assert not compiled[fmt](broken), (path, fmt)
+        assert any(compiled[fmt](data) for fmt in FORMATS), path
+
+
 @settings(max_examples=150)
 @given(st.data())
 def test_the_fast_path_agrees_with_jsonschema(data: st.DataObject) -> None:
@@ -235,6 +261,8 @@ def test_the_fast_path_agrees_with_jsonschema(data: st.DataObject) -> None:
         else:
             node[path[-1]] = value
     loaded = load_report(json.dumps(document)).data
+    compiled = _compiled()
     for fmt in FORMATS:
         expected = not any(True for _ in _validators()[fmt].iter_errors(loaded))
+        assert compiled[fmt](loaded) == expected, fmt
         assert is_valid(loaded, fmt) == expected, fmt
