@@ -6,24 +6,32 @@ Every assertion is on real output of the command line, run in-process.
 from __future__ import annotations
 
 import csv
+import datetime
+import importlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
-from cli_support import JIADING, broken, cli, generated, write
+from cli_support import JIADING, WAIVERS, broken, cli, generated, write
 from hypothesis import given
 from hypothesis import strategies as st
 from reportgen import to_json
 
-from disclosure_rules import batch
+from disclosure_rules import batch, check, load_rules
 from disclosure_rules.cli import EPILOG, run
+from disclosure_rules.findings import Finding, Message, Severity
+from disclosure_rules.formats import format_for_year, report_year
 from disclosure_rules.outputs import progress
+from disclosure_rules.waivers import Waiver
 
+REAL_SOURCES = Path(__file__).resolve().parent / "fixtures" / "real" / "sources"
 ANSI = re.compile(r"\033\[[0-9;]*m")
 
 
@@ -301,9 +309,7 @@ def test_empty_directory_is_an_input_error(tmp_path: Path) -> None:
 
 def test_published_report_is_imported_then_checked() -> None:
     pytest.importorskip("disclosure_rules.importer")
-    source = Path("/work/shared/real-reports/2019-pingtan-zone.txt")
-    if not source.exists():
-        pytest.skip("real published reports not available")
+    source = REAL_SOURCES / "2019-pingtan-zone.txt"
     outcome = cli("check", "--format", "json", source)
     data = outcome.json()
     report = data["reports"][0]
@@ -317,9 +323,7 @@ def test_published_report_is_imported_then_checked() -> None:
 
 def test_published_reports_in_a_directory_only_when_asked(tmp_path: Path) -> None:
     pytest.importorskip("disclosure_rules.importer")
-    source = Path("/work/shared/real-reports/2024-huaian-city.txt")
-    if not source.exists():
-        pytest.skip("real published reports not available")
+    source = REAL_SOURCES / "2024-huaian-city.txt"
     batch = tmp_path / "batch"
     write(batch / "a.json", generated(19))
     (batch / "huaian.txt").write_bytes(source.read_bytes())
@@ -493,9 +497,37 @@ def test_a_report_the_checker_fails_on_is_reported_not_fatal(
     monkeypatch.setattr(batch, "check", fragile)
     outcome = cli("check", bad, good)
     assert outcome.code == 2
-    assert f"{bad}：内部错误：内部错误，请报告此问题 (internal error, please report it): " \
-           "ZeroDivisionError: boom" in outcome.out
+    assert f"{bad}：内部错误：请报告此问题 (please report it): ZeroDivisionError: boom" \
+        in outcome.out
+    assert outcome.out.count("内部错误") == 1  # said once, by the word before the message
     assert "APP-ROW-TOTAL" in outcome.out
+    english = cli("check", "--lang", "en", bad, good).out
+    assert f"{bad}: internal error: 请报告此问题 (please report it): ZeroDivisionError: boom" \
+        in english
+    error = cli("check", "--format", "json", bad, good).json()["errors"][0]
+    assert error["kind"] == "internal" and error["message"].startswith("请报告此问题")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "html"])
+def test_a_report_the_output_fails_on_is_reported_not_fatal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    # Rendering runs in the worker's per-report catch-all too: a bug in an
+    # output format fails that report alone, and the batch goes on.
+    bad = write(tmp_path / "bad.json", broken(502))
+    good = write(tmp_path / "good.json", broken(503))
+    module = importlib.import_module(f"disclosure_rules.outputs.{fmt}")
+    original = module.Sink.render
+
+    def fragile(self: object, checked: batch.Checked) -> str:
+        if checked.source.path == str(bad):
+            raise ZeroDivisionError("render boom")
+        return original(self, checked)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(module.Sink, "render", fragile)
+    outcome = cli("check", "--format", fmt, "--lang", "en", bad, good)
+    assert outcome.code == 2
+    assert "ZeroDivisionError: render boom" in outcome.out
+    assert "APP-ROW-TOTAL" in outcome.out  # the good report is still written
 
 
 @given(name=st.text(min_size=1, max_size=30) | st.sampled_from(
@@ -554,3 +586,238 @@ def test_a_worker_that_dies_stops_the_run_with_exit_2_not_a_hang(tmp_path: Path)
                           timeout=120, check=False)
     assert done.returncode == 2
     assert "--jobs 1" in done.stderr
+
+
+# ------------------------------------------------------- output files as inputs
+
+
+def test_a_summary_csv_that_cannot_be_written_stops_the_run_before_it(tmp_path: Path) -> None:
+    dirty = write(tmp_path / "dirty.json", broken(600))
+    target = tmp_path / "no-such-directory" / "summary.csv"
+    outcome = cli("check", "--summary-csv", target, dirty)
+    assert outcome.code == 2
+    assert outcome.out == ""  # found at start-up: nothing was checked, nothing written
+    assert f"{target}: 无法写入 (cannot write)" in outcome.err
+
+
+def test_output_files_inside_an_input_directory_are_not_inputs(tmp_path: Path) -> None:
+    reports = tmp_path / "batch"
+    write(reports / "clean.json", generated(601))
+    results = reports / "results.json"
+    table = reports / "table.yaml"  # an odd name for a CSV file, but it is this run's own
+    # The second run finds the first run's output files in the directory.
+    for target in (results, results, reports / "." / "results.json"):
+        outcome = cli("check", "--format", "json", "-o", target, "--summary-csv", table, reports)
+        assert outcome.code == 0
+        data = json.loads(results.read_text(encoding="utf-8"))
+        assert [Path(r["file"]).name for r in data["reports"]] == ["clean.json"]
+        assert data["errors"] == []
+
+
+def test_an_input_that_is_also_the_output_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = write(tmp_path / "report.json", generated(602))
+    before = path.read_bytes()
+    for option in ("-o", "--summary-csv"):
+        outcome = cli("check", "--format", "json", option, path, path)
+        assert outcome.code == 2 and outcome.out == ""
+        assert f"{path}: 既是输入又是本次的输出文件" in outcome.err
+        assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------- directories
+
+
+def test_a_directory_that_cannot_be_read_is_an_input_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reports = tmp_path / "batch"
+    write(reports / "a.json", generated(610))
+    write(reports / "locked" / "b.json", broken(611))
+    write(reports / "z.json", generated(612))
+    write(reports / "next" / "n.json", generated(613))
+    locked = str(reports / "locked")
+    real_scandir = os.scandir
+
+    def scandir(path: str = ".") -> object:
+        if os.fspath(path) == locked:  # as for a directory without read permission
+            raise PermissionError(13, "Permission denied", locked)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    outcome = cli("check", "--format", "json", reports)
+    assert outcome.code == 2
+    data = outcome.json()
+    assert [Path(r["file"]).name for r in data["reports"]] == ["a.json", "z.json", "n.json"]
+    assert [(e["file"], e["message"]) for e in data["errors"]] == [
+        (locked, "无法读取目录 (cannot read this directory): Permission denied")]
+    text = cli("check", reports).out
+    assert f"{locked}：无法读取：无法读取目录" in text
+    # At its place in the walk: a directory's files, then its directories.
+    assert text.index("a.json") < text.index("z.json") < text.index(locked) \
+        < text.index("n.json")
+
+
+def test_symlinked_directories_are_followed_each_real_one_once(tmp_path: Path) -> None:
+    # Followed: a batch laid out with links to other folders is checked
+    # whole; each real directory once, so a link back up the tree (a loop)
+    # or a second way into a directory adds nothing.
+    reports = tmp_path / "batch"
+    write(reports / "a.json", generated(620))
+    other = write(tmp_path / "other" / "b.json", broken(621)).parent
+    write(reports / "sub" / "c.json", generated(622))
+    (reports / "linked").symlink_to(other, target_is_directory=True)
+    (reports / "sub" / "up").symlink_to(reports, target_is_directory=True)
+    (reports / "alias").symlink_to(reports / "sub", target_is_directory=True)
+    outcome = cli("check", "--format", "json", reports)
+    assert outcome.code == 1
+    assert [r["file"] for r in outcome.json()["reports"]] == [
+        str(reports / "a.json"), str(reports / "linked" / "b.json"),
+        str(reports / "sub" / "c.json")]
+
+
+# ------------------------------------------------------------------ previous
+
+
+def test_previous_is_loaded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    last, this = _two_years(tmp_path)
+    again = write(tmp_path / "again.json", json.loads(this.read_text(encoding="utf-8")))
+    from disclosure_rules.commands import check as command
+
+    loaded: list[str] = []
+    original = batch.load_source
+
+    def counting(source: batch.Source) -> object:
+        loaded.append(source.path)
+        return original(source)
+
+    monkeypatch.setattr(batch, "load_source", counting)
+    monkeypatch.setattr(command, "load_source", counting, raising=False)
+    outcome = cli("check", "--previous", last, this, again)
+    assert outcome.code == 1 and outcome.out.count("YOY-CARRY") >= 2
+    assert loaded.count(str(last)) == 1
+
+
+def test_previous_is_classified_as_inputs_are(tmp_path: Path) -> None:
+    last, this = _two_years(tmp_path)
+    one_line = to_json(json.loads(last.read_text(encoding="utf-8")))
+    single = tmp_path / "last.jsonl"
+    single.write_text("\n" + one_line + "\n\n", encoding="utf-8")
+    outcome = cli("check", "--previous", single, this)
+    assert f"上一年度报告：{single}:2（--previous 指定）" in outcome.out
+    assert "YOY-CARRY" in outcome.out
+    several = tmp_path / "years.jsonl"
+    several.write_text(one_line + "\n" + one_line + "\n", encoding="utf-8")
+    refused = cli("check", "--previous", several, this)
+    assert refused.code == 2 and refused.out == ""
+    assert f"{several}: JSON Lines 文件中有 2 份报告，--previous 只能是一份" in refused.err
+    for argument, message in ((tmp_path, "不能是目录"), ("-", "不能是标准输入")):
+        outcome = cli("check", "--previous", argument, this)
+        assert outcome.code == 2 and message in outcome.err and outcome.out == ""
+
+
+@pytest.mark.parametrize("data", ["[1]", "null", '"2023"', "2023"])
+def test_a_previous_that_is_not_a_report_object_is_refused(tmp_path: Path, data: str) -> None:
+    _, this = _two_years(tmp_path)
+    odd = tmp_path / "odd.json"
+    odd.write_text(data, encoding="utf-8")
+    outcome = cli("check", "--previous", odd, this)
+    assert outcome.code == 2 and outcome.out == ""
+    assert f"{odd}: 上一年度报告不是报告对象 (the previous year's report is not a report " \
+           "object)" in outcome.err
+
+
+# ---------------------------------------------------------------------- year
+
+
+@pytest.mark.parametrize(("value", "year"), [
+    (2024, 2024), (Decimal("2024.0"), 2024), (2024.0, 2024), (Decimal("2.024E+3"), 2024),
+    (True, None), (Decimal("2024.5"), None), (2024.5, None), ("2024", None), (None, None),
+    (float("nan"), None), (Decimal("Infinity"), None)])
+def test_a_year_is_the_schema_s_integer(value: object, year: int | None) -> None:
+    assert report_year(value) == year
+    assert format_for_year(value) == (None if year is None else "2021")
+
+
+def test_a_year_written_2024_0_is_the_year_2024(tmp_path: Path) -> None:
+    # 2024.0 passes the schema's "integer"; the checker, the format by year,
+    # the pairing and the waivers must all take it as 2024.
+    last, this = _two_years(tmp_path / "organ")
+    for path in (last, this):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r'"year": (\d+)', r'"year": \1.0', text, count=1),
+                        encoding="utf-8")
+        assert '.0, "' in path.read_text(encoding="utf-8")
+    (tmp_path / "disclosure-rules.yaml").write_text(
+        "waivers:\n  - rule: YOY-CARRY\n    year: 2024\n    reason: r\n    approved_by: a\n"
+        "    expires: 2099-12-31\n", encoding="utf-8")
+    data = cli("check", "--format", "json", tmp_path / "organ").json()
+    report = {Path(r["file"]).name: r for r in data["reports"]}["2024.json"]
+    assert report["year"] == 2024
+    assert report["previous"]["paired"] == "auto"
+    assert report["waived"] and {f["rule_id"] for f in report["waived"]} == {"YOY-CARRY"}
+    assert batch.scan_source(batch.Source(str(this))) == ("测试县审计局", 2024)
+
+
+# ----------------------------------------------------------- one merge path
+
+
+def test_extra_findings_are_merged_as_structure_findings_are() -> None:
+    report = broken(700)
+    label = Finding("IMP-LABEL", Severity.INFO, "", "", Message("导入", "import"))
+    unresolved = Finding("IMP-UNRESOLVED", Severity.WARNING, "/applications", "",
+                         Message("未解决", "unresolved"))
+    rules = load_rules()
+    result = check(report, rules, extra_findings=[label, unresolved])
+    assert {"IMP-LABEL", "IMP-UNRESOLVED", "APP-ROW-TOTAL"} <= {f.rule_id for f in result.findings}
+    assert list(result.findings) == sorted(result.findings, key=lambda f: f.sort_key)
+    configured = rules.configured(severity={"IMP-UNRESOLVED": "error"}, ignore=["IMP-LABEL"])
+    again = {f.rule_id: f.severity for f in check(report, configured,
+                                                  extra_findings=[label, unresolved]).findings}
+    assert "IMP-LABEL" not in again and again["IMP-UNRESOLVED"] is Severity.ERROR
+    assert not hasattr(batch, "_with_imported")  # the batch has no merge of its own
+
+
+# --------------------------------------------------------- once, not per report
+
+
+def test_waivers_are_judged_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "disclosure-rules.yaml").write_text(WAIVERS, encoding="utf-8")
+    for i in range(4):
+        write(tmp_path / "b" / f"r{i}.json", broken(710 + i))
+    judged: list[str] = []
+    original = Waiver.expired
+
+    def counting(self: Waiver, on: datetime.date) -> bool:
+        judged.append(self.rule)
+        return original(self, on)
+
+    monkeypatch.setattr(Waiver, "expired", counting)
+    assert cli("check", "--no-pairing", tmp_path / "b" / "r0.json").code == 1
+    one = len(judged)
+    judged.clear()
+    assert cli("check", "--no-pairing", tmp_path / "b").code == 1
+    assert len(judged) == one
+
+
+def test_the_fail_on_threshold() -> None:
+    assert batch.reaches(Severity.ERROR) and not batch.reaches(Severity.WARNING)
+    assert batch.reaches(Severity.WARNING, Severity.WARNING)
+    assert not batch.reaches(Severity.INFO, Severity.WARNING)
+    assert all(batch.reaches(s, Severity.INFO) for s in Severity)
+
+
+def test_quiet_leaves_out_clean_reports_in_the_human_formats_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = write(tmp_path / "clean.json", generated(720))
+    dirty = write(tmp_path / "dirty.json", broken(721))
+    for fmt in ("text", "html"):
+        out = cli("check", "-q", "--format", fmt, clean, dirty).out
+        assert str(clean) not in out and str(dirty) in out, fmt
+    # The machine formats stay complete: tools count and compare every report.
+    data = cli("check", "-q", "--format", "json", clean, dirty).json()
+    assert [r["file"] for r in data["reports"]] == [str(clean), str(dirty)]
+    junit = cli("check", "-q", "--format", "junit", clean, dirty).out
+    assert f'<testsuite name="{clean}"' in junit and f'<testsuite name="{dirty}"' in junit
+    assert cli("check", "--help").code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "in the text and html formats; json, sarif and junit always list every report" \
+        in help_text

@@ -198,3 +198,23 @@ def test_bad_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "tomorrow")
     outcome = cli("check", JIADING)
     assert outcome.code == 2 and "DISCLOSURE_RULES_TODAY" in outcome.err
+
+
+def test_an_expired_waiver_is_noticed_alike_in_every_format_with_its_scope(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _config(tmp_path, WAIVER)
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2025-07-01")
+    scope = "[上海市嘉定区人力资源和社会保障局 · 2020 · /applications/results/unavailable]"
+    zh = f"注意：豁免已于 2025-06-30 到期，不再生效：VAL-BLANK {scope}（disclosure-rules.yaml:2）"
+    en = (f"note: a waiver expired on 2025-06-30 and no longer applies: VAL-BLANK {scope} "
+          "(disclosure-rules.yaml:2)")
+    assert cli("check", JIADING).out.startswith(zh + "\n")
+    assert cli("check", "--lang", "en", JIADING).out.startswith(en + "\n")
+    (notice,) = cli("check", "--format", "json", JIADING).json()["notices"]
+    assert notice["message"] == {"zh": zh, "en": en}
+    for lang, text in (("zh", zh), ("en", en)):
+        log = cli("check", "--format", "sarif", "--lang", lang, JIADING).json()
+        (note,) = log["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+        assert note["message"]["text"] == text
+        page = cli("check", "--format", "html", "--lang", lang, JIADING).out
+        assert f'<li class="problem">{text}</li>' in page

@@ -226,6 +226,29 @@ def test_sarif_fingerprints_are_stable_across_edits(tmp_path: Path) -> None:
     assert prints(first) == prints(second)
 
 
+def test_sarif_reads_the_working_directory_once_not_per_finding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clean = write(tmp_path / "clean.json", generated(8))
+    dirty = broken(9)
+    dirty["appeals"]["review"]["upheld"] += 1  # more findings
+    dirty = write(tmp_path / "dirty.json", dirty)
+    calls: list[None] = []
+    original = Path.cwd
+
+    def cwd(cls: type[Path]) -> Path:
+        calls.append(None)
+        return original()
+
+    monkeypatch.setattr(Path, "cwd", classmethod(cwd))
+    counts = []
+    for path in (clean, dirty):
+        calls.clear()
+        log = cli("check", "--format", "sarif", path).json()
+        counts.append((len(log["runs"][0]["results"]), len(calls)))
+    assert counts[0][0] == 0 and counts[1][0] >= 3
+    assert counts[0][1] == counts[1][1]  # as many reads with no finding as with several
+
+
 def test_sarif_messages_follow_lang(tmp_path: Path) -> None:
     path = write(tmp_path / "r.json", broken(7))
     zh = cli("check", "--format", "sarif", path).json()["runs"][0]["results"][0]

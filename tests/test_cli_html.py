@@ -431,10 +431,9 @@ def test_a_published_report_is_drawn_as_imported(tmp_path: Path) -> None:
     check_every_finding(page, data)
     (article,) = page.all("article")
     assert len([e for e in _places(article).values() if "value" in e.classes]) > 100
-    real = Path("/work/shared/real-reports/2019-pingtan-zone.txt")
-    if real.exists():
-        page, data, _ = html_and_json(real)
-        check_every_finding(page, data)
-        origins = [e for e in page.all("li") if "finding" in e.classes
-                   and "原文：第19行" in e.text()]
-        assert origins
+    real = Path(__file__).resolve().parent / "fixtures/real/sources/2019-pingtan-zone.txt"
+    page, data, _ = html_and_json(real)
+    check_every_finding(page, data)
+    origins = [e for e in page.all("li") if "finding" in e.classes
+               and "原文：第19行" in e.text()]
+    assert origins

@@ -13,14 +13,13 @@ but counters (:class:`Tally`) outlives a report's output.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import multiprocessing
 import os
 import re
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -35,10 +34,11 @@ from .checking import check
 from .config import CONFIG_NAMES
 from .errors import DisclosureRulesError, DocumentError
 from .findings import Finding, Message, Result, Severity
+from .formats import report_year
 from .loading import Report, decode, load_report, parse_document, read_stream
 from .pointer import split_pointer, to_pointer
 from .rulesets import RuleSet
-from .waivers import Waiver, apply_waivers
+from .waivers import Waiver, WaiverSet
 
 __all__ = [
     "PUBLISHED_SUFFIXES",
@@ -58,8 +58,10 @@ __all__ = [
     "check_task",
     "collect",
     "fails",
+    "load_previous",
     "load_source",
     "pair",
+    "reaches",
     "run_task",
     "scan_source",
 ]
@@ -83,7 +85,8 @@ class Source:
     a JSON Lines file, starting at byte ``offset``), ``stdin`` (``text``
     read from standard input) or ``published`` (a text, Markdown, HTML, PDF
     or DOCX report to import first); ``directory`` names a directory only
-    in an :class:`Unreadable` (one with no report in it).
+    in an :class:`Unreadable` (one with no report in it, or one that
+    cannot be read).
     """
 
     path: str
@@ -119,6 +122,12 @@ class Unreadable:
     internal: bool = False
 
     @property
+    def kind(self) -> str:
+        """``internal`` (the checker failed) or ``unreadable``: the word
+        outputs put before the message."""
+        return "internal" if self.internal else "unreadable"
+
+    @property
     def location(self) -> str:
         """``path:line:column`` of the problem."""
         where = self.source.file
@@ -132,7 +141,7 @@ class Unreadable:
         """JSON form."""
         return {"file": self.source.name, "path": self.source.path, "line": self.line,
                 "column": self.column, "message": self.message,
-                "kind": "internal" if self.internal else "unreadable"}
+                "kind": self.kind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +191,30 @@ class Checked:
         """The expired waiver that would have covered finding ``index``."""
         return next((w for i, w in self.expired if i == index), None)
 
+    def region(self, finding: Finding, index: int | None = None
+               ) -> tuple[int, int | None] | None:
+        """Where ``finding`` (``index`` in ``result.findings``; None for a
+        waived finding) is in the input: (line, column) of its cell in JSON
+        or YAML text, or (line, None) for the line of a published text it
+        was read from; None when that is not known."""
+        position = self.position(index) if index is not None else None
+        if position is not None:
+            return position
+        origin = finding.source or {}
+        line = origin.get("line")
+        if isinstance(line, int) and not isinstance(line, bool) and "page" not in origin:
+            return line, None
+        return None
+
+    def location(self, finding: Finding, index: int | None = None) -> str:
+        """:meth:`region` as ``file:line:column`` (or ``file:line``), for
+        editors to jump to; empty when not known."""
+        region = self.region(finding, index)
+        if region is None:
+            return ""
+        line, column = region
+        return f"{self.source.file}:{line}" + (f":{column}" if column is not None else "")
+
 
 class Renderer(Protocol):
     """Turns a checked report into output text (an output format's sink)."""
@@ -216,7 +249,9 @@ class Done:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One unit of work: a source and the previous-year report to use."""
+    """One unit of work: a source, the previous-year report found for it
+    among the inputs, and how it was found (``--previous`` is not here:
+    it is loaded once and travels in :class:`Settings`)."""
 
     source: Source
     previous: Source | None = None
@@ -226,18 +261,35 @@ class Task:
 # ------------------------------------------------------------------- inputs
 
 
-def collect(paths: Sequence[str], stdin: TextIO, *, include_published: bool = False
-            ) -> list[Source | Unreadable]:
+def collect(paths: Sequence[str], stdin: TextIO, *, include_published: bool = False,
+            exclude: Collection[Path] = ()) -> list[Source | Unreadable]:
     """The sources named by the command line's arguments, in order.
 
     A directory is walked recursively in name order (hidden entries and
     configuration files skipped) for ``.json .yaml .yml .jsonl`` files,
-    and for published reports with ``include_published``; a ``.jsonl``
-    file gives one source per non-blank line; ``-`` is standard input.
-    Explicitly named published reports are always imported. A directory or
-    JSON Lines file with no report in it is an :class:`Unreadable` entry.
+    and for published reports with ``include_published``; symbolic links
+    to directories are followed, each real directory walked once (so a
+    link back up the tree ends there). A ``.jsonl`` file gives one source
+    per non-blank line; ``-`` is standard input. Explicitly named
+    published reports are always imported. A directory or JSON Lines file
+    with no report in it, and a directory that cannot be listed, is an
+    :class:`Unreadable` entry.
+
+    ``exclude`` are the resolved paths of the run's own output files: a
+    directory walk passes over them (a second run into the same directory
+    would otherwise read its first run's output as a report), and naming
+    one as an input is an error, raised before any output file is opened
+    (and so emptied).
+
+    Raises:
+        DisclosureRulesError: an input is also an output file.
     """
     out: list[Source | Unreadable] = []
+    for raw in paths:
+        if raw != "-" and exclude and Path(raw).resolve() in exclude:
+            raise DisclosureRulesError(
+                f"{raw}: 既是输入又是本次的输出文件 (is both an input and an output file of "
+                "this run)")
     for raw in paths:
         if raw == "-":
             try:
@@ -247,7 +299,7 @@ def collect(paths: Sequence[str], stdin: TextIO, *, include_published: bool = Fa
             continue
         path = Path(raw)
         if path.is_dir():
-            found = list(_walk(path, include_published))
+            found = list(_walk(path, include_published, exclude))
             if not found:
                 hint = "" if include_published else (
                     "；已发布格式（.txt .md .html .pdf .docx）须加 --include-published "
@@ -255,27 +307,63 @@ def collect(paths: Sequence[str], stdin: TextIO, *, include_published: bool = Fa
                 out.append(Unreadable(Source(raw, "directory"), "目录中没有报告文件 "
                                       f"(no report files in this directory){hint}"))
             for file in found:
-                out.extend(_file_sources(str(file)))
+                out.extend([file] if isinstance(file, Unreadable) else _file_sources(str(file)))
         else:
             out.extend(_file_sources(raw))
     return out
 
 
-def _walk(root: Path, include_published: bool) -> Iterator[Path]:
+def _walk(root: Path, include_published: bool, exclude: Collection[Path] = ()
+          ) -> Iterator[Path | Unreadable]:
+    """The report files below ``root`` in name order, and an
+    :class:`Unreadable` for each directory that cannot be listed, at its
+    place in that order."""
     suffixes = REPORT_SUFFIXES + (JSONL_SUFFIX,) + (PUBLISHED_SUFFIXES if include_published
                                                    else ())
-    for directory, dirnames, filenames in os.walk(root):
-        # Sorted in place so that os.walk descends in name order: the output
-        # of a batch must not depend on the file system's listing order.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    errors: list[OSError] = []
+    # Real paths of the directories walked or about to be: a symbolic link
+    # to one of them (or to an ancestor: a loop) is not followed again.
+    seen = {os.path.realpath(root)}
+
+    def problems() -> Iterator[Unreadable]:
+        for exc in errors:
+            where = os.fsdecode(exc.filename) if exc.filename is not None else str(root)
+            yield Unreadable(Source(where, "directory"), "无法读取目录 (cannot read this "
+                             f"directory): {exc.strerror or exc}")
+        errors.clear()
+
+    # os.walk reports a directory it cannot list to onerror, when it comes
+    # to it: each error is yielded before the next directory's files.
+    for directory, dirnames, filenames in os.walk(root, onerror=errors.append,
+                                                  followlinks=True):
+        yield from problems()
+        # Pruned and sorted in place so that os.walk descends in name order
+        # (the output of a batch must not depend on the file system's
+        # listing order); real directories are claimed before the links
+        # among them, so a link to a sibling does not take its place.
+        names = sorted(d for d in dirnames if not d.startswith("."))
+        links = {d for d in names if os.path.islink(os.path.join(directory, d))}
+        kept = set()
+        for name in [d for d in names if d not in links] + [d for d in names if d in links]:
+            real = os.path.realpath(os.path.join(directory, name))
+            if real not in seen:
+                seen.add(real)
+                kept.add(name)
+        dirnames[:] = [d for d in names if d in kept]
         for name in sorted(filenames):
             if name.startswith(".") or name in CONFIG_NAMES:
                 continue
             if Path(name).suffix.lower() in suffixes:
-                yield Path(directory) / name
+                file = Path(directory) / name
+                if exclude and file.resolve() in exclude:
+                    continue  # this run's own output file
+                yield file
+    yield from problems()
 
 
 def _file_sources(path: str) -> list[Source | Unreadable]:
+    """The sources of one file, by its suffix (every file input, and
+    ``--previous``, is classified here)."""
     suffix = Path(path).suffix.lower()
     if suffix == JSONL_SUFFIX:
         return _jsonl_sources(path)
@@ -341,6 +429,41 @@ def load_source(source: Source) -> tuple[Report, tuple[Finding, ...], str]:
     return report, (), report.syntax
 
 
+def load_previous(path: str) -> tuple[Source, Report]:
+    """The ``--previous`` report: classified as any input file is (a
+    ``.jsonl`` file must hold exactly one report), loaded, and refused
+    unless it is a report object.
+
+    Raises:
+        DisclosureRulesError: it cannot be read, or is not one report
+            object (DocumentError with the file and position).
+    """
+    if path == "-":
+        raise DisclosureRulesError("--previous: 上一年度报告须是文件，不能是标准输入 (the "
+                                   "previous year's report must be a file, not standard input)")
+    if Path(path).is_dir():
+        raise DocumentError("--previous 须是一份报告，不能是目录 (--previous takes one report, "
+                            "not a directory)", file=path)
+    found = _file_sources(path)
+    for item in found:
+        if isinstance(item, Unreadable):
+            raise DocumentError(item.message, file=item.source.file, line=item.line,
+                                column=item.column)
+    if len(found) != 1:
+        raise DocumentError(f"JSON Lines 文件中有 {len(found)} 份报告，--previous 只能是一份 "
+                            f"(this file holds {len(found)} reports; --previous takes exactly "
+                            "one)", file=path)
+    source = found[0]
+    assert isinstance(source, Source)
+    report = load_source(source)[0]
+    if not isinstance(report.data, Mapping):
+        raise DocumentError("上一年度报告不是报告对象 (the previous year's report is not a "
+                            "report object)", file=source.name)
+    # Its text is not needed (no position in it is ever shown), and the
+    # report travels to every worker.
+    return source, replace(report, text=None)
+
+
 # ------------------------------------------------------------------ pairing
 
 
@@ -368,10 +491,10 @@ def scan_source(source: Source) -> tuple[str, int] | None:
         return None
     organ, year = data.get("organ"), data.get("year")
     name = organ.get("name") if isinstance(organ, dict) else None
-    if not isinstance(name, str) or not name.strip() or isinstance(year, bool) or \
-            not isinstance(year, int):
+    number = report_year(year)
+    if not isinstance(name, str) or not name.strip() or number is None:
         return None
-    return name.strip(), year
+    return name.strip(), number
 
 
 _YEAR = re.compile(rb'(?<!\\)"year"\s*:\s*(-?[0-9]+)\s*[,}]')
@@ -437,42 +560,36 @@ def _home(source: Source) -> str:
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What every worker needs, sent once (the pool initializer): the
-    configured rule set, the waivers and the date they are judged on, and
-    the renderer of the output format (so that workers, not the main
-    process, turn each checked report into output text)."""
+    configured rule set, the waivers judged on the day of the run, the
+    renderer of the output format (so that workers, not the main process,
+    turn each checked report into output text), the ``--previous`` report
+    (loaded once, in the main process), and ``quiet``: a report without
+    findings (nor waived ones) is rendered as nothing."""
 
     rules: RuleSet
-    waivers: tuple[Waiver, ...] = ()
-    today: _dt.date = field(default_factory=_dt.date.today)
+    waivers: WaiverSet = field(default_factory=WaiverSet)
     renderer: Renderer | None = None
+    previous: Report | None = None
+    quiet: bool = False
 
 
 _settings: Settings | None = None
-# The previous-year report last loaded by this worker: with --previous every
-# task names the same one, and it is read once per worker, not per report.
-_previous_cache: dict[Source, tuple[Report | None, str | None]] = {}
 
 
 def _init(settings: Settings, worker: bool = False) -> None:
     global _settings  # noqa: PLW0603 - per-process worker state, set once
     _settings = settings
-    _previous_cache.clear()
     if worker:
         # Ctrl-C is the main process's to handle (it stops the pool); a
         # traceback from every worker would bury its message.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _load_previous(source: Source) -> tuple[Report | None, str | None]:
-    cached = _previous_cache.get(source)
-    if cached is None:
-        try:
-            cached = (load_source(source)[0], None)
-        except DisclosureRulesError as exc:
-            cached = (None, str(exc))
-        _previous_cache.clear()
-        _previous_cache[source] = cached
-    return cached
+def _internal(source: Source, exc: Exception) -> Unreadable:
+    """A report the checker (or its output) failed on: listed, not fatal.
+    The outputs say "internal error" before the message."""
+    return Unreadable(source, f"请报告此问题 (please report it): {type(exc).__name__}: {exc}",
+                      internal=True)
 
 
 def check_task(task: Task | Unreadable) -> Checked | Unreadable:
@@ -482,25 +599,30 @@ def check_task(task: Task | Unreadable) -> Checked | Unreadable:
         return task
     assert _settings is not None, "Runner sets the worker's settings"
     source = replace(task.source, text=None)
-    pairing = task.pairing
     try:
-        report, imported, kind = load_source(task.source)
-        previous: Report | None = None
-        if task.previous is not None:
-            previous, problem = _load_previous(task.previous)
-            if problem is not None and pairing is not None:
-                pairing = replace(pairing, problem=problem)
-        result = check(report, _settings.rules, previous)
+        return _check(task, source, _settings)
     except DocumentError as exc:
         return Unreadable(source, exc.reason, exc.line, exc.column)
     except DisclosureRulesError as exc:
         return Unreadable(source, getattr(exc, "reason", str(exc)))
     except Exception as exc:  # one report must not end a batch of thousands
-        return Unreadable(source, f"内部错误，请报告此问题 (internal error, please report it): "
-                                  f"{type(exc).__name__}: {exc}", internal=True)
-    if imported:
-        result = _with_imported(result, imported, _settings.rules)
-    applied = apply_waivers(result, _settings.waivers, _settings.today)
+        return _internal(source, exc)
+
+
+def _check(task: Task, source: Source, settings: Settings) -> Checked:
+    pairing = task.pairing
+    report, imported, kind = load_source(task.source)
+    previous = settings.previous
+    if task.previous is not None:
+        try:
+            previous = load_source(task.previous)[0]
+        except DisclosureRulesError as exc:
+            # Checked without it; the pairing says why.
+            previous = None
+            if pairing is not None:
+                pairing = replace(pairing, problem=str(exc))
+    result = check(report, settings.rules, previous, extra_findings=imported)
+    applied = settings.waivers.apply(result)
     result = applied.result
     positions = tuple(_position(report, task.source, f.pointer) for f in result.findings) \
         if result.findings and report.text is not None else ()
@@ -509,28 +631,23 @@ def check_task(task: Task | Unreadable) -> Checked | Unreadable:
 
 
 def run_task(task: Task | Unreadable) -> Done | Unreadable:
-    """Check one source and render its output with the worker's renderer."""
+    """Check one source and render its output with the worker's renderer
+    (nothing for a report without findings with ``quiet``). A report the
+    renderer fails on is an internal error of that report alone."""
     record = check_task(task)
     if isinstance(record, Unreadable):
         return record
     assert _settings is not None, "Runner sets the worker's settings"
     renderer = _settings.renderer
-    return Done.of(record, renderer.render(record) if renderer is not None else "",
-                   _settings.rules)
-
-
-def _with_imported(result: Result, imported: Sequence[Finding], rules: RuleSet) -> Result:
-    """The result with the import findings merged in (selected, ignored and
-    re-graded like any rule's findings)."""
-    extra = []
-    for finding in imported:
-        if not rules.active(finding.rule_id):
-            continue
-        severity = rules.severity_of(finding.rule_id) or finding.severity
-        changed = severity is not finding.severity
-        extra.append(replace(finding, severity=severity) if changed else finding)
-    findings = tuple(sorted((*result.findings, *extra), key=lambda f: f.sort_key))
-    return replace(result, findings=findings)
+    try:
+        if renderer is None or (_settings.quiet and not record.result.findings
+                                and not record.waived):
+            text = ""
+        else:
+            text = renderer.render(record)
+        return Done.of(record, text, _settings.rules)
+    except Exception as exc:  # one report must not end a batch of thousands
+        return _internal(record.source, exc)
 
 
 def _position(report: Report, source: Source, pointer: str) -> tuple[int, int] | None:
@@ -680,10 +797,16 @@ class Summary:
         }
 
 
+def reaches(severity: Severity, fail_on: Severity = Severity.ERROR) -> bool:
+    """Whether a finding of ``severity`` fails a report: it is ``fail_on``
+    (``--fail-on``) or worse. The one test of the threshold."""
+    return severity.rank <= fail_on.rank
+
+
 def fails(result: Result, fail_on: Severity = Severity.ERROR) -> bool:
     """Whether a result counts against the exit code: a finding of
     ``fail_on`` or worse (``--fail-on``)."""
-    return any(f.severity.rank <= fail_on.rank for f in result.findings)
+    return any(reaches(f.severity, fail_on) for f in result.findings)
 
 
 class Tally:
@@ -707,7 +830,7 @@ class Tally:
             self.unreadable += 1
             return
         self.reports += 1
-        self.failed += any(s.rank <= self.fail_on.rank for _, s in record.findings)
+        self.failed += any(reaches(s, self.fail_on) for _, s in record.findings)
         self.with_errors += any(s is Severity.ERROR for _, s in record.findings)
         self.with_findings += bool(record.findings)
         self.waived += record.waived

@@ -8,7 +8,7 @@ from typing import Any
 
 from .engine import evaluate
 from .findings import Finding, Message, Result
-from .formats import analyse_format
+from .formats import analyse_format, report_year
 from .loading import Report, load_report
 from .rulesets import RuleSet, load_rules
 from .validation import validate
@@ -22,12 +22,9 @@ def _as_report(value: ReportLike) -> Report:
     return value if isinstance(value, Report) else load_report(value)
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence[str] | None = None,
-          previous: ReportLike | None = None, *, diagnose: bool = True) -> Result:
+          previous: ReportLike | None = None, *, diagnose: bool = True,
+          extra_findings: Sequence[Finding] = ()) -> Result:
     """Check one report: its structure, then the rules.
 
     Arguments:
@@ -39,6 +36,10 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
             year-over-year rules (without it they are listed as not
             evaluated).
         diagnose: name the cell that explains several identity findings.
+        extra_findings: findings made before the check, such as the
+            importer's on a published report: merged with the structure
+            stage's, so that ``rules`` selects, ignores and re-grades them
+            like any other and they take their place in the order.
 
     Returns:
         a :class:`Result`: findings in a deterministic order, which rules
@@ -60,7 +61,7 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
     validation = validate(report)
     data = report.data
     mapping = data if isinstance(data, Mapping) else {}
-    year = _int(mapping.get("year"))
+    year = report_year(mapping.get("year"))
     fmt = validation.format.effective
     previous_data: Any = None
     previous_reason: Message | None = None
@@ -69,7 +70,8 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
         previous_report = _as_report(previous)
         previous_data = previous_report.data
         previous_format = analyse_format(previous_data).effective
-        prev_year = _int(previous_data.get("year")) if isinstance(previous_data, Mapping) else None
+        prev_year = report_year(previous_data.get("year")) \
+            if isinstance(previous_data, Mapping) else None
         if year is not None and prev_year is not None and prev_year != year - 1:
             previous_reason = Message(
                 f"所给上一年度报告是 {prev_year} 年度的，应为 {year - 1} 年度",
@@ -80,7 +82,7 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
     evaluation = evaluate(ruleset.for_format(fmt), data, previous_data, year=year,
                           previous_reason=previous_reason, diagnose=diagnose,
                           tables_format=detected, previous_format=previous_format)
-    findings = _merge(validation.findings, evaluation.findings, ruleset)
+    findings = _merge((*validation.findings, *extra_findings), evaluation.findings, ruleset)
     organ = mapping.get("organ")
     evaluated, passed = list(evaluation.evaluated), list(evaluation.passed)
     if ruleset.active("SCHEMA"):  # the structure stage always runs
@@ -104,7 +106,9 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
 
 def _merge(structure: Sequence[Finding], rules: Sequence[Finding], ruleset: RuleSet) -> list[
         Finding]:
-    """Rule findings and structure findings, each (rule id, pointer) once.
+    """Rule findings and structure findings (with any findings made before
+    the check), each (rule id, pointer) once; structure findings of rules
+    ``ruleset`` does not run are left out, the others take its severity.
 
     A negative count is found by the schema and by VAL-NEGATIVE, a report in
     the other format by the schema and by FMT-TEMPLATE: the structure

@@ -8,14 +8,19 @@ per rule id). Each file is one case::
     base: ../../_base/report-2021.json   # a clean report to start from …
     set:                                 # … and the cells changed (null = blank)
       /applications/new_received/natural_person: 6
-    remove: []                           # keys deleted from the base
+    remove: []                           # keys deleted from the base (JSON Pointers)
     previous: {base: …, set: {…}}        # last year's report, when the rule needs it
     expect:                              # findings expected, as (rule id, pointer)
       - [APP-BALANCE, /applications/results/total/natural_person]
     not_evaluated:                       # instances expected not to be evaluated
       - [APP-ROW-TOTAL, /applications/results/disclosed/total]
 
-(``document:`` gives a whole report instead of ``base``.) A case passes
+(``document:`` gives a whole report object instead of ``base``.) ``set``
+and ``remove`` name existing places: a pointer whose parent is missing or
+is not an object, and a key to remove that is not there, are errors of the
+fixture file (:class:`DocumentError`), as is a ``set`` that is not a
+mapping, a ``remove`` that is not a list of pointers, and a document that
+is not an object. A case passes
 when the findings of its own rule are exactly the ``expect`` pairs of that
 rule, the other pairs it lists are among the findings, the ``not_evaluated``
 pairs are listed as not evaluated, and — for a ``pass`` case — the rule was
@@ -26,7 +31,7 @@ compared on (rule id, pointer), never on wording.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,7 @@ from typing import Any
 from .checking import check
 from .errors import DocumentError
 from .loading import load_report
-from .pointer import split_pointer
+from .pointer import MISSING, resolve, split_pointer, to_pointer
 from .rulesets import RuleSet
 
 __all__ = ["Fixture", "FixtureOutcome", "coverage", "load_fixtures", "run_fixture"]
@@ -95,45 +100,84 @@ def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _apply(document: Any, changes: Mapping[str, Any], removals: Sequence[str],
-           where: str) -> Any:
+def _parts(key: str, pointer: Any, where: str) -> tuple[str, ...]:
+    """The keys of a ``set``/``remove`` pointer, or the fixture's error."""
+    if not isinstance(pointer, str):
+        raise DocumentError(f"{key}：不是 JSON 指针：{pointer!r} (not a JSON Pointer)",
+                            file=where)
+    try:
+        return split_pointer(pointer)
+    except ValueError:
+        raise DocumentError(f"{key}：不是 JSON 指针：{pointer!r} (not a JSON Pointer)",
+                            file=where) from None
+
+
+def _parent(document: Any, key: str, pointer: str, parts: tuple[str, ...],
+            where: str) -> dict[str, Any]:
+    """The object that holds the place ``pointer`` names (``parts``)."""
+    parent = resolve(document, parts[:-1])
+    if parent is MISSING:
+        raise DocumentError(f"{key} {pointer}：{to_pointer(parts[:-1])} 不存在 "
+                            "(its parent is not in the document)", file=where)
+    if not isinstance(parent, dict):
+        raise DocumentError(f"{key} {pointer}：{to_pointer(parts[:-1])} 不是对象 "
+                            "(its parent is not an object)", file=where)
+    return parent
+
+
+def _apply(document: Any, changes: Any, removals: Any, where: str) -> Any:
+    """``document`` with the keys of ``removals`` deleted, then the values
+    of ``changes`` set (a copy)."""
+    if not isinstance(changes, Mapping):
+        raise DocumentError("set 须是 {JSON 指针: 值} 的映射 (set is a mapping of JSON "
+                            "Pointers to values)", file=where)
+    if not isinstance(removals, list):
+        raise DocumentError("remove 须是 JSON 指针的列表 (remove is a list of JSON Pointers)",
+                            file=where)
     document = copy.deepcopy(document)
     for pointer in removals:
-        parts = split_pointer(pointer)
-        node = document
-        for part in parts[:-1]:
-            node = node[part]
-        node.pop(parts[-1], None)
+        parts = _parts("remove", pointer, where)
+        if not parts:
+            raise DocumentError("remove：不能删除整个报告 (cannot remove the whole report)",
+                                file=where)
+        parent = _parent(document, "remove", pointer, parts, where)
+        if parts[-1] not in parent:
+            raise DocumentError(f"remove {pointer}：没有此键 (no such key)", file=where)
+        del parent[parts[-1]]
     for pointer, value in changes.items():
-        try:
-            parts = split_pointer(pointer)
-        except ValueError:
-            raise DocumentError(f"不是 JSON 指针：{pointer} (not a JSON Pointer)",
-                                file=where) from None
-        node = document
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
+        parts = _parts("set", pointer, where)
         if not parts:
             document = value
-        else:
-            node[parts[-1]] = value
+            continue
+        _parent(document, "set", pointer, parts, where)[parts[-1]] = value
     return document
 
 
-def _document(spec: Any, folder: Path, where: str) -> Any:
-    """A fixture's document: given whole, or a base with changes."""
+def _document(spec: Any, folder: Path, where: str) -> dict[str, Any]:
+    """A fixture's document: given whole, or a base with changes; always a
+    report object."""
     if not isinstance(spec, Mapping):
         raise DocumentError("须是对象 (must be an object)", file=where)
     if "document" in spec:
-        return load_report(dict(spec["document"])).data if isinstance(
-            spec["document"], Mapping) else spec["document"]
-    if "base" not in spec:
-        raise DocumentError("需要 document 或 base (needs document or base)", file=where)
-    base = load_report(folder / str(spec["base"])).data
-    changes = spec.get("set") or {}
-    removals = spec.get("remove") or []
-    # values from YAML/JSON: the loader already made decimals exact
-    return _apply(base, changes, removals, where)
+        given = spec["document"]
+        if not isinstance(given, Mapping):
+            raise DocumentError("document 须是报告对象 (document is a report object)",
+                                file=where)
+        document = load_report(dict(given)).data
+    else:
+        if "base" not in spec:
+            raise DocumentError("需要 document 或 base (needs document or base)", file=where)
+        if not isinstance(spec["base"], str):
+            raise DocumentError(f"base 须是文件路径：{spec['base']!r} (base is a file path)",
+                                file=where)
+        base = load_report(folder / spec["base"]).data
+        # values from YAML/JSON: the loader already made decimals exact
+        changes, removals = spec.get("set"), spec.get("remove")
+        document = _apply(base, {} if changes is None else changes,
+                          [] if removals is None else removals, where)
+    if not isinstance(document, dict):
+        raise DocumentError("样例的报告须是对象 (the case's report is an object)", file=where)
+    return document
 
 
 def load_fixtures(root: str | Path) -> list[Fixture]:

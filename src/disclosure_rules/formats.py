@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .fastschema import is_integer
 from .layout import Format
 from .pointer import to_pointer
 
-__all__ = ["FormatInfo", "analyse_format", "format_for_year"]
+__all__ = ["FormatInfo", "analyse_format", "format_for_year", "report_year"]
 
 # Keys that exist in one format's tables only, by where they may stand.
 _ROW_KEYS_2019 = frozenset({"new_made", "new_published", "total_published",
@@ -22,11 +23,23 @@ _APPLICANT_COLUMNS = frozenset({"natural_person", "commercial_enterprise", "rese
 _OTHER_ROWS_2021 = frozenset({"no_amendment", "unpaid_fee", "other"})
 
 
+def report_year(value: Any) -> int | None:
+    """The year a report's ``year`` value states, or None.
+
+    The one test of "is this a year" (the checker, the format by year, the
+    pairing of reports and the waivers by year all use it): what the
+    schema's ``integer`` accepts — an exact integral number, ``2024`` or
+    ``2024.0`` (read as ``Decimal("2024.0")``), never a boolean."""
+    return int(value) if is_integer(value) else None
+
+
 def format_for_year(year: Any) -> Format | None:
-    """2019 for years up to 2020, 2021 from 2021 on; None for a non-year."""
-    if isinstance(year, bool) or not isinstance(year, int):
+    """2019 for years up to 2020, 2021 from 2021 on; None for a non-year
+    (see :func:`report_year`)."""
+    value = report_year(year)
+    if value is None:
         return None
-    return "2019" if year <= 2020 else "2021"
+    return "2019" if value <= 2020 else "2021"
 
 
 @dataclass(frozen=True, slots=True)

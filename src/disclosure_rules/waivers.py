@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .findings import Finding, Result
 from .rulesets import rule_id_matches
 
-__all__ = ["TODAY_ENV", "Applied", "Waiver", "apply_waivers", "today"]
+__all__ = ["TODAY_ENV", "Applied", "Waiver", "WaiverSet", "apply_waivers", "today"]
 
 TODAY_ENV = "DISCLOSURE_RULES_TODAY"
 """Environment variable that fixes "today" (``YYYY-MM-DD``) for expiry:
@@ -63,6 +63,13 @@ class Waiver:
     def where(self) -> str:
         """``file:line`` of the waiver."""
         return f"{self.file}:{self.line}" if self.file else ""
+
+    @property
+    def scope(self) -> str:
+        """What narrows the waiver, ``organ · year · pointer`` (those
+        given; empty for a waiver of the rule everywhere)."""
+        parts = (self.organ, str(self.year) if self.year is not None else None, self.pointer)
+        return " · ".join(p for p in parts if p)
 
     def expired(self, on: _dt.date) -> bool:
         """Whether the waiver no longer applies on ``on`` (it still applies on
@@ -109,25 +116,46 @@ class Applied:
     expired: tuple[tuple[int, Waiver], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class WaiverSet:
+    """The waivers of a run judged once on the day of the run: those that
+    still apply and those that have expired (in the order written)."""
+
+    active: tuple[Waiver, ...] = ()
+    expired: tuple[Waiver, ...] = ()
+
+    @classmethod
+    def judged(cls, waivers: Sequence[Waiver], on: _dt.date) -> WaiverSet:
+        """``waivers`` as they stand on ``on``."""
+        return cls(tuple(w for w in waivers if not w.expired(on)),
+                   tuple(w for w in waivers if w.expired(on)))
+
+    def apply(self, result: Result) -> Applied:
+        """Set aside the findings of ``result`` that an active waiver
+        covers; note those that only an expired one covers."""
+        if not self.active and not self.expired:
+            return Applied(result, (), ())
+        kept: list[Finding] = []
+        waived: list[tuple[Finding, Waiver]] = []
+        expired: list[tuple[int, Waiver]] = []
+        for finding in result.findings:
+            waiver = next((w for w in self.active
+                           if w.covers(finding, result.organ, result.year)), None)
+            if waiver is not None:
+                waived.append((finding, waiver))
+                continue
+            old = next((w for w in self.expired
+                        if w.covers(finding, result.organ, result.year)), None)
+            if old is not None:
+                expired.append((len(kept), old))
+            kept.append(finding)
+        if not waived and not expired:
+            return Applied(result, (), ())
+        return Applied(replace(result, findings=tuple(kept)), tuple(waived), tuple(expired))
+
+
 def apply_waivers(result: Result, waivers: Sequence[Waiver], on: _dt.date) -> Applied:
     """Set aside the findings of ``result`` that a waiver valid on ``on``
-    covers."""
-    if not waivers:
-        return Applied(result, (), ())
-    active = [w for w in waivers if not w.expired(on)]
-    lapsed = [w for w in waivers if w.expired(on)]
-    kept: list[Finding] = []
-    waived: list[tuple[Finding, Waiver]] = []
-    expired: list[tuple[int, Waiver]] = []
-    for finding in result.findings:
-        waiver = next((w for w in active if w.covers(finding, result.organ, result.year)), None)
-        if waiver is not None:
-            waived.append((finding, waiver))
-            continue
-        old = next((w for w in lapsed if w.covers(finding, result.organ, result.year)), None)
-        if old is not None:
-            expired.append((len(kept), old))
-        kept.append(finding)
-    if not waived and not expired:
-        return Applied(result, (), ())
-    return Applied(replace(result, findings=tuple(kept)), tuple(waived), tuple(expired))
+    covers (for many results, judge the waivers once with
+    :meth:`WaiverSet.judged` and :meth:`WaiverSet.apply` each)."""
+    return WaiverSet.judged(waivers, on).apply(result)

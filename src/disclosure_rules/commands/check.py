@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..batch import (
@@ -28,18 +29,19 @@ from ..batch import (
     Task,
     Unreadable,
     collect,
-    load_source,
+    load_previous,
     pair,
     run_task,
     scan_source,
 )
 from ..config import Config, find_config, load_config
 from ..findings import Severity
+from ..loading import Report
 from ..messages import BUILTIN_RULES
-from ..outputs import Options, Run, Sink, formats, make_sink, write_summary_csv
+from ..outputs import HUMAN_FORMATS, Options, Run, Sink, formats, make_sink, write_summary_csv
 from ..outputs.progress import Progress
 from ..rulesets import RuleSet, load_rules, official_rules_path, rule_id_matches
-from ..waivers import today
+from ..waivers import WaiverSet, today
 from . import IO, cannot_write
 
 __all__ = ["CHECK_EPILOG", "add_parser", "run"]
@@ -135,7 +137,9 @@ def add_parser(sub: Any) -> None:
     output.add_argument("-v", "--verbose", action="store_true",
                         help="列出未检查的规则及原因 (list the rules not evaluated, and why)")
     output.add_argument("-q", "--quiet", action="store_true",
-                        help="不列出无问题的报告 (leave out reports without findings)")
+                        help="不列出无问题的报告；仅用于 text 和 html 格式，json、sarif、junit "
+                             "始终列出全部报告 (leave out reports without findings, in the text "
+                             "and html formats; json, sarif and junit always list every report)")
     output.add_argument("--summary", action="store_true",
                         help="最后列出各规则未通过的报告数 (end with how many reports broke "
                              "each rule)")
@@ -204,10 +208,11 @@ def _isatty(stream: TextIO) -> bool:
 def _tasks(items: Sequence[Source | Unreadable], previous: Source | None, runner: Runner,
            pairing: bool) -> list[Task | Unreadable]:
     """A task per source, with the previous-year report to use: the one
-    given, or one found among the inputs (same organ, year − 1)."""
+    given (loaded once, it travels in the settings), or one found among
+    the inputs (same organ, year − 1)."""
     if previous is not None:
         given = Pairing("given", (previous.name,))
-        return [Task(i, previous, given) if isinstance(i, Source) else i for i in items]
+        return [Task(i, None, given) if isinstance(i, Source) else i for i in items]
     pairs: dict[Source, tuple[Source | None, Pairing]] = {}
     pairable = [i for i in items if isinstance(i, Source) and i.kind in ("report", "jsonl")]
     if pairing and len(pairable) > 1:
@@ -237,15 +242,18 @@ def _ruleset(args: argparse.Namespace, config: Config, io: IO) -> RuleSet | None
                             ignore=(*(r.rule for r in config.disable), *ignore))
 
 
-def _previous(args: argparse.Namespace) -> Source | None:
-    """The ``--previous`` report, read once here so that an unreadable one
-    ends the run before any output (a :class:`DisclosureRulesError`)."""
+def _previous(args: argparse.Namespace) -> tuple[Source, Report] | None:
+    """The ``--previous`` report, loaded once here (so that one that cannot
+    be read, or is not one report object, ends the run before any output:
+    a :class:`DisclosureRulesError`) and handed to every worker."""
     if not args.previous:
         return None
-    kind = "published" if args.previous.lower().endswith(PUBLISHED_SUFFIXES) else "report"
-    previous = Source(args.previous, kind)
-    load_source(previous)
-    return previous
+    return load_previous(args.previous)
+
+
+def _outputs(args: argparse.Namespace) -> set[Path]:
+    """The run's own output files, resolved: never read as inputs."""
+    return {Path(p).resolve() for p in (args.output, args.summary_csv) if p}
 
 
 def _jobs(requested: int | None, items: Sequence[Source | Unreadable]) -> int:
@@ -266,27 +274,34 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.files.count("-") > 1:
         io.stderr.write("disclosure-rules: 标准输入（-）只能出现一次 (- may appear only once)\n")
         return EXIT_USAGE
-    previous = _previous(args)
-    day = today()
-    items = collect(args.files, io.stdin, include_published=args.include_published)
+    given = _previous(args)
+    previous, previous_report = given if given is not None else (None, None)
+    waivers = WaiverSet.judged(config.waivers, today())
+    items = collect(args.files, io.stdin, include_published=args.include_published,
+                    exclude=_outputs(args))
     published = any(isinstance(i, Source) and i.kind == "published"
                     for i in (*items, previous))
-    run_info = Run(ruleset, config.file, tuple(w for w in config.waivers if w.expired(day)),
-                   published)
+    run_info = Run(ruleset, config.file, waivers.expired, published)
     with ExitStack() as stack:
         out = io.stdout
+        # Every output file is opened before any report is checked: one
+        # that cannot be written ends the run at once, not after it.
         if args.output:
-            try:
-                out = stack.enter_context(open(args.output, "w", encoding="utf-8"))
-            except OSError as exc:
-                raise cannot_write(args.output, exc) from None
+            out = stack.enter_context(_open(args.output, encoding="utf-8"))
+        summary_csv = stack.enter_context(
+            _open(args.summary_csv, encoding="utf-8-sig", newline="")) \
+            if args.summary_csv else None
         options = Options(lang=args.lang, fail_on=Severity(args.fail_on), verbose=args.verbose,
-                          quiet=args.quiet, color=_colour(args.color, out), summary=args.summary)
+                          color=_colour(args.color, out), summary=args.summary)
         sink = make_sink(args.format, out, options, run_info)
         # Workers render each report's output themselves, with a sink of
         # their own that only renders (it holds no open file to pickle).
         renderer = make_sink(args.format, None, options, run_info)
-        settings = Settings(ruleset, config.waivers, day, renderer)
+        # --quiet is decided here, once: the human formats leave out
+        # reports without findings; the machine formats stay complete (a
+        # tool reading them counts and compares every report).
+        settings = Settings(ruleset, waivers, renderer, previous_report,
+                            quiet=args.quiet and args.format in HUMAN_FORMATS)
         runner = stack.enter_context(Runner(settings, _jobs(args.jobs, items)))
         tasks = _tasks(items, previous, runner, not args.no_pairing)
         try:
@@ -301,12 +316,21 @@ def run(args: argparse.Namespace, io: IO) -> int:
             if out is sys.stdout:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_USAGE
-    if args.summary_csv:
-        try:
-            write_summary_csv(summary, args.summary_csv)
-        except OSError as exc:
-            raise cannot_write(args.summary_csv, exc) from None
+        if summary_csv is not None:
+            try:
+                write_summary_csv(summary, summary_csv)
+                summary_csv.flush()
+            except OSError as exc:
+                raise cannot_write(args.summary_csv, exc) from None
     return summary.exit_code
+
+
+def _open(path: str, *, encoding: str, newline: str | None = None) -> TextIO:
+    """An output file, opened for writing, or :func:`cannot_write`."""
+    try:
+        return open(path, "w", encoding=encoding, newline=newline)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
 
 
 def _stream(sink: Sink, runner: Runner, tasks: Sequence[Task | Unreadable], tally: Tally,

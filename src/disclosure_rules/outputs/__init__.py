@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import re
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import Any, Protocol, TextIO
@@ -25,6 +26,7 @@ from ..rulesets import RuleSet
 from ..waivers import Waiver
 
 __all__ = [
+    "HUMAN_FORMATS",
     "Base",
     "Options",
     "RuleMeta",
@@ -33,6 +35,7 @@ __all__ = [
     "formats",
     "json_default",
     "make_sink",
+    "printable",
     "report_dict",
     "rule_metadata",
     "write_summary_csv",
@@ -40,18 +43,27 @@ __all__ = [
 
 _BUILTIN = ("text", "json", "sarif", "junit")
 
+HUMAN_FORMATS = frozenset({"text", "html"})
+"""The formats written for people: ``--quiet`` leaves out the reports
+without findings in these only. The others are read by tools, which count
+and compare every report: they always list them all."""
+
+# Characters XML 1.0 and HTML cannot carry (text from PDFs has form feeds
+# and worse; a lone surrogate cannot even be written as UTF-8).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
     """How to write: language of the words around findings, the severity
     that fails a report (``--fail-on``), ``verbose`` (list not-evaluated
-    rules), ``quiet`` (leave out reports without findings), ``color``
-    (ANSI colours), ``summary`` (end with the per-rule table)."""
+    rules), ``color`` (ANSI colours), ``summary`` (end with the per-rule
+    table). (``--quiet`` is not a sink's to decide: the batch renders a
+    report left out as nothing, see :data:`HUMAN_FORMATS`.)"""
 
     lang: str = "zh"
     fail_on: Severity = Severity.ERROR
     verbose: bool = False
-    quiet: bool = False
     color: bool = False
     summary: bool = False
 
@@ -100,6 +112,12 @@ class Base:
         """Write ``text`` to the output."""
         assert self.out is not None, "a render-only sink does not write"
         self.out.write(text)
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters XML and HTML cannot carry replaced by
+    U+FFFD (before escaping it)."""
+    return _UNPRINTABLE.sub("\ufffd", text)
 
 
 def json_default(value: Any) -> Any:
@@ -190,19 +208,19 @@ def rule_metadata(run: Run) -> list[RuleMeta]:
     return rules
 
 
-def write_summary_csv(summary: Summary, path: str) -> None:
+def write_summary_csv(summary: Summary, handle: TextIO) -> None:
     """The per-rule table of ``--summary`` as CSV: rule id, severity, title
     (zh, en), reports that broke the rule, their share of the reports
-    checked, findings."""
-    # utf-8-sig: spreadsheet programs read the Chinese titles right only
-    # when the file starts with a byte-order mark.
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["rule_id", "severity", "title_zh", "title_en", "reports", "share",
-                         "findings"])
-        for rule in summary.rules:
-            share = rule.reports / summary.reports if summary.reports else 0.0
-            writer.writerow([rule.rule_id, rule.severity.value,
-                             rule.title.zh if rule.title else "",
-                             rule.title.en if rule.title else "",
-                             rule.reports, f"{share:.4f}", rule.findings])
+    checked, findings. ``handle`` is opened by the caller before the run
+    (with ``newline=""``, and ``encoding="utf-8-sig"``: spreadsheet
+    programs read the Chinese titles right only when the file starts with
+    a byte-order mark)."""
+    writer = csv.writer(handle)
+    writer.writerow(["rule_id", "severity", "title_zh", "title_en", "reports", "share",
+                     "findings"])
+    for rule in summary.rules:
+        share = rule.reports / summary.reports if summary.reports else 0.0
+        writer.writerow([rule.rule_id, rule.severity.value,
+                         rule.title.zh if rule.title else "",
+                         rule.title.en if rule.title else "",
+                         rule.reports, f"{share:.4f}", rule.findings])

@@ -25,7 +25,6 @@ ids are unique in the page and the output does not depend on ``--jobs``.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,8 +36,21 @@ from ..findings import Cell, Finding, Severity, json_value
 from ..layout import Format, layout
 from ..pointer import MISSING, resolve, split_pointer, to_pointer
 from ..render import html_parts
-from . import Base, Options, Run
-from .words import colon, counts, provenance, say, separator, severity_word, summary_lines
+from . import Base, Options, Run, printable
+from .words import (
+    at,
+    colon,
+    expired_note,
+    expired_notice,
+    heading,
+    pairing_lines,
+    provenance,
+    report_tally,
+    say,
+    severity_word,
+    summary_lines,
+    waived_note,
+)
 
 __all__ = ["TOKEN", "Sink"]
 
@@ -47,55 +59,12 @@ TOKEN = "&R;"
 until :meth:`Sink.report` writes it. Escaped text never contains it (every
 ``&`` of text becomes ``&amp;``)."""
 
-# Words of this page only, Chinese first (those shared with the other
-# outputs are in words.py).
-_WORDS: dict[str, tuple[str, str]] = {
-    "page.title": ("政府信息公开工作年度报告检查结果", "Annual report check results"),
-    "page.legend": ("图例", "Legend"),
-    "legend.part": ("参与计算的单元格", "cell taking part in a finding"),
-    "legend.waived": ("已豁免", "waived"),
-    "legend.blank": ("空白单元格（未填写，不是 0）", "blank cell (left empty, not 0)"),
-    "badge.pass": ("通过", "passed"),
-    "badge.fail": ("未通过", "failed"),
-    "fail_on": ("以{severity}及以上为不通过", "fails on {severity} or worse"),
-    "facts": ("报告信息", "Report facts"),
-    "absent": ("（缺失）", "(missing)"),
-    "section.absent": ("（本节缺失）", "(this section is missing)"),
-    "section.malformed": ("（本节不是对象，无法按原样显示）",
-                          "(this section is not an object and cannot be shown)"),
-    "text.absent": ("（本节没有正文）", "(this section has no text)"),
-    "text.empty": ("（正文为空）", "(the text is empty)"),
-    "unshown": ("报告内容无法按原样显示：{reason}",
-                "The report cannot be shown as published: {reason}"),
-    "unshown.object": ("不是报告对象", "not a report object"),
-    "findings": ("问题", "Findings"),
-    "findings.here": ("本节的问题", "Findings in this section"),
-    "findings.head": ("报告信息的问题", "Findings on the report facts"),
-    "cells": ("涉及", "cells"),
-    "previous_year": ("上年", "last year"),
-    "blank": ("空白", "blank"),
-    "equation": ("比较", "comparison"),
-    "difference": ("差", "difference"),
-    "tolerance": ("容差", "tolerance"),
-    "goto": ("定位", "show"),
-    "enclosing": ("标示于所在位置", "marked at the enclosing place"),
-    "whole": ("整个报告", "the report as a whole"),
-    "diagnoses": ("诊断", "Diagnoses"),
-    "suggested": ("建议值", "suggested value"),
-    "waived.head": ("已豁免的问题", "Waived findings"),
-    "not_evaluated.head": ("未检查的规则", "Rules not evaluated"),
-    "summary": ("汇总", "Summary"),
-    "notices": ("注意", "Notices"),
-    "generator": ("由 disclosure-rules {version} 生成", "made by disclosure-rules {version}"),
-}
-
 _META: tuple[tuple[str, ...], ...] = (
     ("organ", "name"), ("organ", "kind"), ("organ", "level"), ("year",), ("format",),
     ("published_on",))
 """The top-level facts shown at the head of a report, as key paths."""
 
 _SECTIONS = ("overview", "proactive", "applications", "appeals", "problems", "other_matters")
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _LONG = 80  # characters of a text cell's value shown in a finding
 
 _CSS = """
@@ -171,18 +140,13 @@ a{color:inherit;text-decoration:none}.doc{overflow:visible}}
 def _esc(text: Any) -> str:
     """Text for HTML (content or a quoted attribute value); characters HTML
     cannot carry (control characters from PDFs and worse) become U+FFFD."""
-    return html.escape(_INVALID.sub("\ufffd", str(text)), quote=True)
-
-
-def _say(entry: str, lang: str, /, **fields: Any) -> str:
-    zh, en = _WORDS[entry]
-    return (en if lang == "en" else zh).format(**fields)
+    return html.escape(printable(str(text)), quote=True)
 
 
 def _value(value: Any, lang: str) -> str:
     """A cell value as a finding shows it (blank said, long text cut)."""
     if value is None:
-        return _say("blank", lang)
+        return say("html.blank", lang)
     value = json_value(value) if isinstance(value, Decimal) else value
     if isinstance(value, float):
         value = format(Decimal(repr(value)), "f")
@@ -256,9 +220,9 @@ class _Recorder:
         """What a missing or malformed section always says, and what a
         missing or empty text says when a finding is about it."""
         if pointer.count("/") == 1:  # a section: always say it is not there
-            return _say("section.absent" if absent else "section.malformed", self.lang)
+            return say("html.section.absent" if absent else "html.section.malformed", self.lang)
         if any(t == pointer or t.startswith(pointer + "/") for t in self.targets):
-            return _say("text.absent" if absent else "text.empty", self.lang)
+            return say("html.text.absent" if absent else "html.text.empty", self.lang)
         return None
 
 
@@ -286,7 +250,7 @@ class _Marker(_Recorder):
             titles += [f"{i} {_esc(self.rules[i])}" for i, _ in place.findings]
         if place.parts:
             attributes["data-part"] = " ".join(place.parts)
-            titles.append(f"({_say('cells', self.lang)} {' '.join(place.parts)})")
+            titles.append(f"({say('html.cells', self.lang)} {' '.join(place.parts)})")
         if place.waived:
             attributes["data-waived"] = " ".join(place.waived)
             titles += place.waived
@@ -351,13 +315,14 @@ class _Page:
 
     def _draw(self, annotator: _Recorder) -> list[tuple[str, str]]:
         if self.document is None:
-            self.problem = _say("unshown", self.lang, reason=_say("unshown.object", self.lang))
+            self.problem = say("html.unshown", self.lang,
+                               reason=say("html.unshown.object", self.lang))
             return []
         try:
             return [(p.key, p.html) for p in html_parts(self.document, annotator,
                                                         fmt=self.format, level=3)]
         except Exception as exc:  # a document no check foresaw must not end the batch
-            self.problem = _say("unshown", self.lang, reason=f"{type(exc).__name__}: {exc}")
+            self.problem = say("html.unshown", self.lang, reason=f"{type(exc).__name__}: {exc}")
             return []
 
     def _place(self, drawn: set[str]) -> None:
@@ -427,48 +392,22 @@ class _Page:
         state = "fail" if failed else "pass"
         out = [f'<article class="report {state}" id="report-{TOKEN}">',
                f"<header{self._attributes('', 'report-head')}>",
-               f'<h2><span class="badge {state}">{_esc(_say("badge." + state, lang))}</span> '
+               f'<h2><span class="badge {state}">{_esc(say("html.badge." + state, lang))}</span> '
                f"<code>{_esc(checked.source.name)}</code>{self._inside('')}</h2>"]
-        facts = []
-        if result.organ:
-            facts.append(_esc(result.organ))
-        if result.year is not None:
-            facts.append(_esc(say("head.year", lang, year=result.year)))
-        if result.format:
-            facts.append(_esc(say("head.format", lang, fmt=result.format)))
-        if checked.source.kind == "published":
-            facts.append(_esc(say("head.kind", lang, kind=checked.kind)))
+        facts = heading(checked, lang)
         if facts:
-            out.append(f"<p>{(', ' if lang == 'en' else '，').join(facts)}</p>")
-        tail = [counts({s.value: result.count(s) for s in Severity}, lang)
-                if result.findings else say("clean", lang)]
-        if checked.waived:
-            tail.append(say("waived", lang, n=len(checked.waived)))
-        if result.not_evaluated:
-            key = "not_evaluated" if self.options.verbose else "not_evaluated_hint"
-            tail.append(say(key, lang, n=len(result.not_evaluated)))
-        fail_on = _say("fail_on", lang, severity=severity_word(self.options.fail_on, lang))
-        out.append(f'<p class="counts">{_esc(separator(lang).join(tail))} '
+            out.append(f"<p>{_esc(facts)}</p>")
+        tally = report_tally(checked, lang, self.options.verbose)
+        fail_on = say("html.fail_on", lang, severity=severity_word(self.options.fail_on, lang))
+        out.append(f'<p class="counts">{_esc(tally)} '
                    f'<span class="muted">({_esc(fail_on)})</span></p>')
-        out += self._previous()
+        out += [f'<p class="previous">{_esc(line)}</p>'
+                for line in pairing_lines(checked.previous, lang)]
         out.append("</header>")
         out += self._body()
         out += self._extra()
         out.append("</article>")
         return "\n".join(out) + "\n"
-
-    def _previous(self) -> list[str]:
-        pairing = self.checked.previous
-        if pairing is None:
-            return []
-        if pairing.how == "ambiguous":
-            lines = [say("previous.ambiguous", self.lang, n=len(pairing.files),
-                         files=", ".join(pairing.files))]
-        else:
-            lines = [say(f"previous.{pairing.how}", self.lang, file=pairing.file)]
-        if pairing.problem:
-            lines.append(say("previous.problem", self.lang, problem=pairing.problem))
-        return [f'<p class="previous">{_esc(line)}</p>' for line in lines]
 
     def _section_of(self, ident: str) -> str:
         """The section whose side lists finding ``ident`` ("" for the head)."""
@@ -495,8 +434,9 @@ class _Page:
             out.append("</div>")
             idents = by_section.get(key, [])
             if idents:
-                heading = _say("findings.head" if key == "" else "findings.here", self.lang)
-                out.append(f'<aside class="findings"><h5>{_esc(heading)}</h5>')
+                title = say("html.findings.head" if key == "" else "html.findings.here",
+                            self.lang)
+                out.append(f'<aside class="findings"><h5>{_esc(title)}</h5>')
                 out.append('<ol class="findings">')
                 out += [self._finding(i) for i in idents]
                 out.append("</ol></aside>")
@@ -507,7 +447,7 @@ class _Page:
         """The top-level facts: organ, year, format, publication date."""
         document = self.document or {}
         root = layout(self.format or "2021")
-        rows = [f'<table class="facts"><caption class="muted">{_esc(_say("facts", self.lang))}'
+        rows = [f'<table class="facts"><caption class="muted">{_esc(say("html.facts", self.lang))}'
                 f"</caption>"]
         organ_open = False
         for path in _META:
@@ -525,7 +465,7 @@ class _Page:
                 label = f"{label} · {child.title if child is not None else path[1]}"
                 value = value.get(path[1]) if isinstance(value, Mapping) else None
             pointer = to_pointer(path)
-            shown = _esc(_say("absent", self.lang)) if value is None else _esc(value)
+            shown = _esc(say("html.absent", self.lang)) if value is None else _esc(value)
             inside = self._inside(pointer)
             if path == ("organ", "name"):  # the organ's own marks, on its first row
                 inside = self._inside("/organ") + inside
@@ -548,15 +488,13 @@ class _Page:
                f"<code>{_esc(finding.rule_id)}</code> {_esc(finding.label)}</p>",
                f'<p class="message">{_esc(finding.message.get(lang))}</p>']
         out += self._details(finding, ident)
-        where = self._position(index, finding)
+        where = at(self.checked, finding, index)
         if where:
             out.append(f'<p class="muted">{_esc(say("at", lang))}{_esc(colon(lang))}'
                        f"<code>{_esc(where)}</code></p>")
         waiver = self.checked.expired_waiver(index)
         if waiver is not None:
-            out.append('<p class="problem">' + _esc(say(
-                "waiver_expired", lang, expires=waiver.expires, where=waiver.where,
-                approved_by=waiver.approved_by)) + "</p>")
+            out.append(f'<p class="problem">{_esc(expired_note(waiver).get(lang))}</p>')
         out.append("</li>")
         return "\n".join(out)
 
@@ -568,23 +506,23 @@ class _Page:
         out: list[str] = []
         at = self.at[ident]
         if at != finding.pointer:
-            shown = f"<code>{_esc(at)}</code>" if at else _esc(_say("whole", lang))
-            out.append(f'<p class="muted">{_esc(_say("enclosing", lang))}{_esc(colon(lang))}'
+            shown = f"<code>{_esc(at)}</code>" if at else _esc(say("html.whole", lang))
+            out.append(f'<p class="muted">{_esc(say("html.enclosing", lang))}{_esc(colon(lang))}'
                        f'<a href="#{self._link(ident)}">{shown}</a></p>')
         equation = finding.equation
         if equation is not None:
             text = f"{_value(equation.lhs, lang)} {equation.op} {_value(equation.rhs, lang)}"
             extra = []
             if equation.difference is not None:
-                extra.append(f"{_say('difference', lang)} {_value(equation.difference, lang)}")
+                extra.append(f"{say('html.difference', lang)} {_value(equation.difference, lang)}")
             if equation.tolerance not in (None, 0):
-                extra.append(f"{_say('tolerance', lang)} {_value(equation.tolerance, lang)}")
+                extra.append(f"{say('html.tolerance', lang)} {_value(equation.tolerance, lang)}")
             if extra:
                 text += f" ({', '.join(extra)})" if lang == "en" else f"（{'，'.join(extra)}）"
-            out.append(f'<p class="equation">{_esc(_say("equation", lang))}{_esc(colon(lang))}'
+            out.append(f'<p class="equation">{_esc(say("html.equation", lang))}{_esc(colon(lang))}'
                        f"<code>{_esc(text)}</code></p>")
         if finding.cells:
-            out.append(f'<p class="muted">{_esc(_say("cells", lang))}{_esc(colon(lang))}</p>')
+            out.append(f'<p class="muted">{_esc(say("html.cells", lang))}{_esc(colon(lang))}</p>')
             out.append('<ul class="cells">' + "".join(self._cell(c) for c in finding.cells)
                        + "</ul>")
         if finding.cite:
@@ -602,13 +540,13 @@ class _Page:
         label = _esc(cell.label or cell.pointer)
         value = _value(cell.value, lang)
         if cell.document != "report":
-            label += f" ({_esc(_say('previous_year', lang))})"
+            label += f" ({_esc(say('html.previous_year', lang))})"
         else:
             place = self.places.get(cell.pointer)
             if place is not None:
                 label = f'<a href="#{place.ident}">{label}</a>'
             if cell.value is None and self._absent(cell.pointer):
-                value = _say("absent", lang)
+                value = say("html.absent", lang)
         return f"<li>{label}{_esc(colon(lang))}<code>{_esc(value)}</code></li>"
 
     def _absent(self, pointer: str) -> bool:
@@ -618,24 +556,11 @@ class _Page:
         except ValueError:  # not a pointer
             return True
 
-    def _position(self, index: int, finding: Finding) -> str:
-        """Where the finding's cell is in the input, and its pointer."""
-        checked = self.checked
-        position = checked.position(index)
-        where = ""
-        if position is not None:
-            where = f"{checked.source.file}:{position[0]}:{position[1]}"
-        else:
-            origin = finding.source or {}
-            if isinstance(origin.get("line"), int) and "page" not in origin:
-                where = f"{checked.source.file}:{origin['line']}"
-        return " ".join(p for p in (where, finding.pointer) if p)
-
     def _extra(self) -> list[str]:
         """Diagnoses, waived findings, rules not evaluated (``--verbose``)."""
         lang, out = self.lang, []
         if self.diagnoses:
-            out.append(f'<section class="extra"><h4>{_esc(_say("diagnoses", lang))}</h4>'
+            out.append(f'<section class="extra"><h4>{_esc(say("html.diagnoses", lang))}</h4>'
                        '<ol class="findings">')
             for ident, diagnosis in self.diagnoses:
                 out.append(
@@ -644,13 +569,13 @@ class _Page:
                     f'<p><a class="fid" href="#{self._link(ident)}">{ident}</a> '
                     f"{_esc(diagnosis.label)}</p>"
                     f"<p>{_esc(diagnosis.message.get(lang))}</p>"
-                    f'<p class="muted">{_esc(_say("suggested", lang))}{_esc(colon(lang))}'
+                    f'<p class="muted">{_esc(say("html.suggested", lang))}{_esc(colon(lang))}'
                     f"<code>{_esc(_value(diagnosis.value, lang))} → "
                     f"{_esc(_value(diagnosis.suggested, lang))}</code> "
                     f"({_esc(', '.join(diagnosis.rule_ids))})</p></li>")
             out.append("</ol></section>")
         if self.waived:
-            out.append(f'<section class="extra waived"><h4>{_esc(_say("waived.head", lang))}'
+            out.append(f'<section class="extra waived"><h4>{_esc(say("html.waived.head", lang))}'
                        '</h4><ol class="findings">')
             for ident, finding, waiver in self.waived:
                 out.append(
@@ -660,14 +585,11 @@ class _Page:
                     f"{_esc(severity_word(finding.severity, lang))} "
                     f"<code>{_esc(finding.rule_id)}</code> {_esc(finding.label)}</p>"
                     f"<p>{_esc(finding.message.get(lang))}</p>"
-                    '<p class="muted">' + _esc(say(
-                        "waived_item", lang, reason=waiver.reason,
-                        approved_by=waiver.approved_by, expires=waiver.expires,
-                        where=waiver.where)) + "</p></li>")
+                    f'<p class="muted">{_esc(waived_note(waiver).get(lang))}</p></li>')
             out.append("</ol></section>")
         not_evaluated = self.checked.result.not_evaluated
         if self.options.verbose and not_evaluated:
-            out.append(f'<section class="extra"><h4>{_esc(_say("not_evaluated.head", lang))}'
+            out.append(f'<section class="extra"><h4>{_esc(say("html.not_evaluated.head", lang))}'
                        '</h4><ul class="plain muted">')
             out += [f"<li><code>{_esc(item.rule_id)}</code> {_esc(item.label)}"
                     f"{_esc(colon(lang))}{_esc(item.reason.get(lang))}</li>"
@@ -692,34 +614,30 @@ class Sink(Base):
     def begin(self) -> None:
         """The head, the page title, the legend and the run's notices."""
         lang = self.lang
-        title = _esc(_say("page.title", lang))
+        title = _esc(say("html.page.title", lang))
         legend = [f'<span class="finding-{s.value}">{_esc(severity_word(s, lang))}</span>'
                   for s in Severity]
-        legend += [f'<span class="finding-part">{_esc(_say("legend.part", lang))}</span>',
-                   f'<span class="finding-waived">{_esc(_say("legend.waived", lang))}</span>',
-                   f'<span class="blank">{_esc(_say("legend.blank", lang))}</span>']
+        legend += [f'<span class="finding-part">{_esc(say("html.legend.part", lang))}</span>',
+                   f'<span class="finding-waived">{_esc(say("html.legend.waived", lang))}</span>',
+                   f'<span class="blank">{_esc(say("html.legend.blank", lang))}</span>']
         lines = ["<!DOCTYPE html>", f'<html lang="{"en" if lang == "en" else "zh-CN"}">',
                  "<head>", '<meta charset="utf-8">',
                  '<meta name="viewport" content="width=device-width, initial-scale=1">',
                  f'<meta name="generator" content="disclosure-rules {_esc(__version__)}">',
                  f"<title>{title}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
                  f"<h1>{title}</h1>",
-                 f'<p class="legend">{_esc(_say("page.legend", lang))}{_esc(colon(lang))}'
+                 f'<p class="legend">{_esc(say("html.page.legend", lang))}{_esc(colon(lang))}'
                  + "".join(legend) + "</p>"]
-        notices = [say("run.waiver_expired", lang, expires=w.expires, rule=w.rule,
-                       scope="", where=w.where) for w in self.run.expired_waivers]
+        notices = [expired_notice(w).get(lang) for w in self.run.expired_waivers]
         if notices:
-            lines.append(f'<section class="notices"><h2>{_esc(_say("notices", lang))}</h2>'
+            lines.append(f'<section class="notices"><h2>{_esc(say("html.notices", lang))}</h2>'
                          '<ul class="plain">' + "".join(f'<li class="problem">{_esc(n)}</li>'
                                                         for n in notices) + "</ul></section>")
         lines.append("<main>")
         self.write("\n".join(lines) + "\n")
 
     def render(self, checked: Checked) -> str:
-        """One report's ``<article>`` (nothing for a report without findings
-        with ``--quiet``)."""
-        if self.options.quiet and not checked.result.findings and not checked.waived:
-            return ""
+        """One report's ``<article>``."""
         return _Page(checked, self.options).html()
 
     def report(self, text: str) -> None:
@@ -731,7 +649,7 @@ class Sink(Base):
     def unreadable(self, problem: Unreadable) -> None:
         """An input that could not be read: an error block."""
         self.number += 1
-        word = say("internal" if problem.internal else "unreadable", self.lang)
+        word = say(problem.kind, self.lang)
         self.write(f'<article class="report unreadable" id="report-{self.number}">\n'
                    f'<header><h2><span class="badge unreadable">{_esc(word)}</span> '
                    f"<code>{_esc(problem.source.name)}</code></h2>\n"
@@ -745,7 +663,7 @@ class Sink(Base):
         lang = self.lang
         first, second = summary_lines(summary, lang, self.options.verbose)
         lines = ["</main>", '<section class="summary" id="summary">',
-                 f"<h2>{_esc(_say('summary', lang))}</h2>",
+                 f"<h2>{_esc(say('html.summary', lang))}</h2>",
                  f'<p class="counts">{_esc(first)}</p>',
                  f"<p>{_esc(second)}</p>"]
         if self.options.summary and summary.reports:
@@ -763,6 +681,6 @@ class Sink(Base):
                     _esc(rule.title.get(lang) if rule.title else ""))))
             lines.append("</table>")
         lines += ["</section>",
-                  f'<footer class="muted">{_esc(_say("generator", lang, version=__version__))}'
+                  f'<footer class="muted">{_esc(say("html.generator", lang, version=__version__))}'
                   "</footer>", "</body>", "</html>"]
         self.write("\n".join(lines) + "\n")

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..batch import Checked, Summary, Unreadable
 from . import Base, Options, Run, json_default, report_dict
-from .words import words
+from .words import expired_notice
 
 __all__ = ["OUTPUT_VERSION", "Sink"]
 
@@ -49,9 +49,7 @@ class Sink(Base):
 
     def begin(self) -> None:
         """The opening: tool, configuration, notices, ``"reports": [``."""
-        notices = [{"kind": "waiver-expired",
-                    "message": words("run.waiver_expired", expires=w.expires, rule=w.rule,
-                                     scope="", where=w.where).to_dict(),
+        notices = [{"kind": "waiver-expired", "message": expired_notice(w).to_dict(),
                     "waiver": w.to_dict()} for w in self.run.expired_waivers]
         head = {"version": OUTPUT_VERSION,
                 "tool": {"name": "disclosure-rules", "version": __version__},

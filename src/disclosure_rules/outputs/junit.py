@@ -13,28 +13,24 @@ end, and the output is written as the run goes.
 
 from __future__ import annotations
 
-import re
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from ..batch import Checked, Summary, Unreadable
+from ..batch import Checked, Summary, Unreadable, reaches
 from ..findings import Finding
-from . import Base, Options, Run
+from . import Base, Options, Run, printable
 from .text import Style, finding_lines
-from .words import plural, say
+from .words import plural, say, waived_note
 
 __all__ = ["Sink"]
 
-# Characters XML 1.0 cannot carry (text from PDFs has form feeds and worse).
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
 
 def _text(value: str) -> str:
-    return escape(_INVALID.sub("\ufffd", value))
+    return escape(printable(value))
 
 
 def _attr(value: str) -> str:
-    return quoteattr(_INVALID.sub("\ufffd", value))
+    return quoteattr(printable(value))
 
 
 class Sink(Base):
@@ -63,9 +59,7 @@ class Sink(Base):
             by_rule.setdefault(finding.rule_id, []).append((index, finding))
         waived: dict[str, list[tuple[Finding, str]]] = {}
         for finding, waiver in checked.waived:
-            note = say("waived_item", lang, reason=waiver.reason,
-                       approved_by=waiver.approved_by, expires=waiver.expires,
-                       where=waiver.where)
+            note = waived_note(waiver).get(lang)
             waived.setdefault(finding.rule_id, []).append((finding, note))
         ran = set(result.evaluated) | set(by_rule) | set(waived)
         skipped: dict[str, str] = {}
@@ -82,8 +76,8 @@ class Sink(Base):
                              f"    </testcase>")
                 continue
             items = by_rule.get(rule_id, [])
-            failing = [(i, f) for i, f in items if f.severity.rank <= fail_on.rank]
-            passing = [(i, f) for i, f in items if f.severity.rank > fail_on.rank]
+            failing = [(i, f) for i, f in items if reaches(f.severity, fail_on)]
+            passing = [(i, f) for i, f in items if not reaches(f.severity, fail_on)]
             body = []
             if failing:
                 failures += 1
@@ -118,7 +112,7 @@ class Sink(Base):
 
     def unreadable(self, problem: Unreadable) -> None:
         """A suite with one test case in error."""
-        word = say("internal" if problem.internal else "unreadable", self.options.lang)
+        word = say(problem.kind, self.options.lang)
         name = _attr(problem.source.name)
         self.write(
             f"  <testsuite name={name} tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n"

@@ -23,7 +23,7 @@ from ..batch import Checked, Source, Summary, Unreadable
 from ..findings import Finding, Severity
 from ..waivers import Waiver
 from . import Base, Options, Run, json_default, rule_metadata
-from .words import say, words
+from .words import expired_notice, say
 
 __all__ = ["FINGERPRINT_KEY", "SARIF_SCHEMA", "Sink", "fingerprint"]
 
@@ -45,16 +45,16 @@ def _rule_name(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.replace("_", "-").split("-"))
 
 
-def _artifact(source: Source) -> dict[str, str] | None:
+def _artifact(source: Source, cwd: Path) -> dict[str, str] | None:
     """The artifact location of an input: relative to the working directory
-    (``%SRCROOT%``) when it lies below it, as code-scanning services expect;
-    else an absolute file URI."""
+    ``cwd`` (``%SRCROOT%``) when it lies below it, as code-scanning services
+    expect; else an absolute file URI."""
     if source.kind == "stdin":
         return None
     path = Path(source.path)
     if path.is_absolute():
         try:
-            path = path.relative_to(Path.cwd())
+            path = path.relative_to(cwd)
         except ValueError:
             return {"uri": path.as_uri()}
     return {"uri": quote(path.as_posix(), safe="/"), "uriBaseId": _BASE}
@@ -65,6 +65,8 @@ class Sink(Base):
 
     def __init__(self, out: TextIO | None, options: Options, run: Run) -> None:
         super().__init__(out, options, run)
+        # The working directory, read once (workers start in the same one).
+        self.cwd = Path.cwd()
         self.first = True
         self.notifications: list[dict[str, Any]] = []
         self.rules: list[dict[str, Any]] = []
@@ -87,26 +89,24 @@ class Sink(Base):
         driver = {"name": "disclosure-rules", "version": __version__,
                   "semanticVersion": __version__, "informationUri": INFORMATION_URI,
                   "language": "zh-CN", "rules": self.rules}
-        base = Path.cwd().as_uri().rstrip("/") + "/"
+        base = self.cwd.as_uri().rstrip("/") + "/"
         self.write(
             f'{{"$schema": {json.dumps(SARIF_SCHEMA)}, "version": "2.1.0", "runs": [{{'
             f'"tool": {json.dumps({"driver": driver}, ensure_ascii=False)}, '
             f'"originalUriBaseIds": {json.dumps({_BASE: {"uri": base}}, ensure_ascii=False)}, '
             f'"columnKind": "unicodeCodePoints", "results": [')
 
-    def _result(self, checked: Checked, finding: Finding, index: int | None,
-                waiver: Waiver | None) -> dict[str, Any]:
+    def _result(self, checked: Checked, artifact: dict[str, str] | None, finding: Finding,
+                index: int | None, waiver: Waiver | None) -> dict[str, Any]:
         location: dict[str, Any] = {"logicalLocations": [{
             "fullyQualifiedName": finding.pointer, "name": finding.label, "kind": "member"}]}
-        artifact = _artifact(checked.source)
         if artifact is not None:
             physical: dict[str, Any] = {"artifactLocation": artifact}
-            position = checked.position(index) if index is not None else None
-            origin = finding.source or {}
-            if position is not None:
-                physical["region"] = {"startLine": position[0], "startColumn": position[1]}
-            elif isinstance(origin.get("line"), int) and "page" not in origin:
-                physical["region"] = {"startLine": origin["line"]}
+            region = checked.region(finding, index)
+            if region is not None:
+                physical["region"] = {"startLine": region[0]}
+                if region[1] is not None:
+                    physical["region"]["startColumn"] = region[1]
             location["physicalLocation"] = physical
         result = checked.result
         properties: dict[str, Any] = {
@@ -141,9 +141,10 @@ class Sink(Base):
     def render(self, checked: Checked) -> str:
         """One result per finding, and one suppressed result per waived one
         (a result per line)."""
-        results = [self._result(checked, finding, index, None)
+        artifact = _artifact(checked.source, self.cwd)
+        results = [self._result(checked, artifact, finding, index, None)
                    for index, finding in enumerate(checked.result.findings)]
-        results += [self._result(checked, finding, None, waiver)
+        results += [self._result(checked, artifact, finding, None, waiver)
                     for finding, waiver in checked.waived]
         return ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":"),
                                       default=json_default) for r in results)
@@ -156,13 +157,13 @@ class Sink(Base):
 
     def unreadable(self, problem: Unreadable) -> None:
         """A tool execution notification (written at the end)."""
-        word = say("internal" if problem.internal else "unreadable", self.options.lang)
+        word = say(problem.kind, self.options.lang)
         notification: dict[str, Any] = {
             "level": "error",
             "message": {"text": f"{problem.location}: {word}: {problem.message}"},
             "descriptor": {"id": "internal-error" if problem.internal else "unreadable-input"},
         }
-        artifact = _artifact(problem.source)
+        artifact = _artifact(problem.source, self.cwd)
         if artifact is not None:
             physical: dict[str, Any] = {"artifactLocation": artifact}
             if problem.line is not None:
@@ -174,8 +175,7 @@ class Sink(Base):
         """The invocation (exit code, notifications) and the run's summary."""
         configuration = [{
             "level": "warning",
-            "message": {"text": words("run.waiver_expired", expires=w.expires, rule=w.rule,
-                                      scope="", where=w.where).get(self.options.lang)},
+            "message": {"text": expired_notice(w).get(self.options.lang)},
             "descriptor": {"id": "waiver-expired"},
         } for w in self.run.expired_waivers]
         invocation = {"executionSuccessful": summary.unreadable == 0,

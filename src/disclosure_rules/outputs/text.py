@@ -15,9 +15,21 @@ from typing import TextIO
 
 from ..batch import Checked, Summary, Unreadable
 from ..findings import Finding, Severity
-from ..waivers import Waiver
 from . import Base, Options, Run
-from .words import colon, counts, provenance, say, separator, severity_word, summary_lines
+from .words import (
+    at,
+    colon,
+    expired_note,
+    expired_notice,
+    heading,
+    pairing_lines,
+    provenance,
+    report_tally,
+    say,
+    severity_word,
+    summary_lines,
+    waived_note,
+)
 
 __all__ = ["Sink", "Style", "display_width", "finding_lines", "summary_table"]
 
@@ -72,16 +84,6 @@ def summary_table(summary: Summary, lang: str) -> list[str]:
     return lines
 
 
-def _location(checked: Checked, index: int | None, finding: Finding) -> str:
-    position = checked.position(index) if index is not None else None
-    if position is not None:
-        return f"{checked.source.file}:{position[0]}:{position[1]}"
-    origin = finding.source or {}
-    if isinstance(origin.get("line"), int) and "page" not in origin:
-        return f"{checked.source.file}:{origin['line']}"
-    return ""
-
-
 def finding_lines(checked: Checked, index: int | None, finding: Finding, lang: str,
                   style: Style) -> list[str]:
     """A finding as the text output prints it (indented two spaces):
@@ -92,7 +94,7 @@ def finding_lines(checked: Checked, index: int | None, finding: Finding, lang: s
     sev = style.severity(finding.severity, severity_word(finding.severity, lang))
     lines = [f"  {sev} {style.bold(finding.rule_id)}  {finding.label}",
              f"    {finding.message.get(lang)}"]
-    where = " ".join(p for p in (_location(checked, index, finding), finding.pointer) if p)
+    where = at(checked, finding, index)
     if where:
         lines.append(style.dim(f"    {say('at', lang)}{colon(lang)}{where}"))
     if finding.cite:
@@ -102,9 +104,7 @@ def finding_lines(checked: Checked, index: int | None, finding: Finding, lang: s
         lines.append(style.dim(f"    {say('origin', lang)}{colon(lang)}{origin}"))
     waiver = checked.expired_waiver(index) if index is not None else None
     if waiver is not None:
-        lines.append(style.paint("    " + say("waiver_expired", lang, expires=waiver.expires,
-                                             where=waiver.where,
-                                             approved_by=waiver.approved_by), "33"))
+        lines.append(style.paint("    " + expired_note(waiver).get(lang), "33"))
     return lines
 
 
@@ -121,52 +121,21 @@ class Sink(Base):
 
     def begin(self) -> None:
         """Notices before the reports: waivers that have expired."""
-        lines = [self.style.paint(say("run.waiver_expired", self.lang, expires=w.expires,
-                                      rule=w.rule, scope=self._scope(w), where=w.where), "33")
+        lines = [self.style.paint(expired_notice(w).get(self.lang), "33")
                  for w in self.run.expired_waivers]
         if lines:
             self._write([*lines, ""])
 
-    def _scope(self, waiver: Waiver) -> str:
-        parts = [p for p in (waiver.organ, str(waiver.year) if waiver.year else None,
-                             waiver.pointer) if p]
-        return f" [{' · '.join(parts)}]" if parts else ""
-
     def _heading(self, checked: Checked) -> str:
-        result = checked.result
-        facts = []
-        if result.organ:
-            facts.append(result.organ)
-        if result.year is not None:
-            facts.append(say("head.year", self.lang, year=result.year))
-        if result.format:
-            facts.append(say("head.format", self.lang, fmt=result.format))
-        if checked.source.kind == "published":
-            facts.append(say("head.kind", self.lang, kind=checked.kind))
-        joined = (", " if self.lang == "en" else "，").join(facts)
-        return self.style.bold(checked.source.name) + (f" — {joined}" if joined else "")
-
-    def _previous(self, checked: Checked) -> list[str]:
-        pairing = checked.previous
-        if pairing is None:
-            return []
-        if pairing.how == "ambiguous":
-            files = ", ".join(pairing.files)
-            lines = [say("previous.ambiguous", self.lang, n=len(pairing.files), files=files)]
-        else:
-            lines = [say(f"previous.{pairing.how}", self.lang, file=pairing.file)]
-        if pairing.problem:
-            lines.append(say("previous.problem", self.lang, problem=pairing.problem))
-        return ["  " + line for line in lines]
+        facts = heading(checked, self.lang)
+        return self.style.bold(checked.source.name) + (f" — {facts}" if facts else "")
 
     def render(self, checked: Checked) -> str:
-        """One report: heading, pairing, findings, diagnoses, waived, count
-        (nothing for a report without findings with ``--quiet``)."""
+        """One report: heading, pairing, findings, diagnoses, waived, count."""
         result, lang = checked.result, self.lang
-        if self.options.quiet and not result.findings and not checked.waived:
-            return ""
         ends = colon(lang).rstrip()  # after a heading of an indented list
-        lines = [self._heading(checked), *self._previous(checked)]
+        lines = [self._heading(checked),
+                 *("  " + line for line in pairing_lines(checked.previous, lang))]
         for index, finding in enumerate(result.findings):
             lines += finding_lines(checked, index, finding, lang, self.style)
         lines += [f"  {say('diagnosis', lang)}{colon(lang)}{d.message.get(lang)}"
@@ -175,9 +144,7 @@ class Sink(Base):
             lines.append(f"  {say('waived', lang, n=len(checked.waived))}{ends}")
             for finding, waiver in checked.waived:
                 lines.append(f"    {finding.rule_id}  {finding.label}")
-                lines.append(self.style.dim("      " + say(
-                    "waived_item", lang, reason=waiver.reason, approved_by=waiver.approved_by,
-                    expires=waiver.expires, where=waiver.where)))
+                lines.append(self.style.dim("      " + waived_note(waiver).get(lang)))
         not_evaluated = result.not_evaluated
         if self.options.verbose and not_evaluated:
             lines.append(f"  {say('not_evaluated', lang, n=len(not_evaluated))}{ends}")
@@ -185,14 +152,7 @@ class Sink(Base):
                 label = f"  {item.label}" if item.label else ""
                 lines.append(self.style.dim(f"    {item.rule_id}{label}{colon(lang)}"
                                             f"{item.reason.get(lang)}"))
-        tail = [counts({s.value: result.count(s) for s in Severity}, lang)
-                if result.findings else say("clean", lang)]
-        if checked.waived:
-            tail.append(say("waived", lang, n=len(checked.waived)))
-        if not_evaluated:
-            key = "not_evaluated" if self.options.verbose else "not_evaluated_hint"
-            tail.append(say(key, lang, n=len(not_evaluated)))
-        lines.append("  " + separator(lang).join(tail))
+        lines.append("  " + report_tally(checked, lang, self.options.verbose))
         return "\n".join(lines) + "\n\n"
 
     def report(self, text: str) -> None:
@@ -202,7 +162,7 @@ class Sink(Base):
 
     def unreadable(self, problem: Unreadable) -> None:
         """An input that could not be read, at its place in the order."""
-        word = say("internal" if problem.internal else "unreadable", self.lang)
+        word = say(problem.kind, self.lang)
         mark = colon(self.lang)
         self._write([f"{self.style.bold(problem.location)}{mark}"
                      f"{self.style.severity(Severity.ERROR, word)}{mark}{problem.message}", ""])

@@ -1,6 +1,8 @@
 """What the outputs of ``check`` say around the findings, Chinese first,
 English from the same entry (the findings' own messages come from the
-rule packs and :mod:`disclosure_rules.messages`)."""
+rule packs and :mod:`disclosure_rules.messages`), and the sentences more
+than one output makes of a report, a waiver or a pairing, made here once
+so that every format says the same."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 from ..findings import Message, Severity
 
 if TYPE_CHECKING:
-    from ..batch import Summary
+    from ..batch import Checked, Pairing, Summary
+    from ..findings import Finding
+    from ..waivers import Waiver
 
-__all__ = ["colon", "counts", "plural", "provenance", "say", "separator", "severity_word",
-           "summary_lines", "words"]
+__all__ = ["at", "colon", "counts", "expired_note", "expired_notice", "heading", "pairing_lines",
+           "plural", "provenance", "report_tally", "say", "separator", "severity_word",
+           "summary_lines", "waived_note", "words"]
 
 _WORDS: dict[str, tuple[str, str]] = {
     # -- per report ------------------------------------------------------
@@ -69,6 +74,44 @@ _WORDS: dict[str, tuple[str, str]] = {
     "table.head": ("各规则未通过的报告数（共 {n} 份报告）", "reports breaking each rule (of {n})"),
     # -- JUnit / SARIF -----------------------------------------------------
     "junit.failures": ("{n} 个问题", "{n} {findings}"),
+    # -- the HTML page ----------------------------------------------------
+    "html.page.title": ("政府信息公开工作年度报告检查结果", "Annual report check results"),
+    "html.page.legend": ("图例", "Legend"),
+    "html.legend.part": ("参与计算的单元格", "cell taking part in a finding"),
+    "html.legend.waived": ("已豁免", "waived"),
+    "html.legend.blank": ("空白单元格（未填写，不是 0）", "blank cell (left empty, not 0)"),
+    "html.badge.pass": ("通过", "passed"),
+    "html.badge.fail": ("未通过", "failed"),
+    "html.fail_on": ("以{severity}及以上为不通过", "fails on {severity} or worse"),
+    "html.facts": ("报告信息", "Report facts"),
+    "html.absent": ("（缺失）", "(missing)"),
+    "html.section.absent": ("（本节缺失）", "(this section is missing)"),
+    "html.section.malformed": ("（本节不是对象，无法按原样显示）",
+                               "(this section is not an object and cannot be shown)"),
+    "html.text.absent": ("（本节没有正文）", "(this section has no text)"),
+    "html.text.empty": ("（正文为空）", "(the text is empty)"),
+    "html.unshown": ("报告内容无法按原样显示：{reason}",
+                     "The report cannot be shown as published: {reason}"),
+    "html.unshown.object": ("不是报告对象", "not a report object"),
+    "html.findings": ("问题", "Findings"),
+    "html.findings.here": ("本节的问题", "Findings in this section"),
+    "html.findings.head": ("报告信息的问题", "Findings on the report facts"),
+    "html.cells": ("涉及", "cells"),
+    "html.previous_year": ("上年", "last year"),
+    "html.blank": ("空白", "blank"),
+    "html.equation": ("比较", "comparison"),
+    "html.difference": ("差", "difference"),
+    "html.tolerance": ("容差", "tolerance"),
+    "html.goto": ("定位", "show"),
+    "html.enclosing": ("标示于所在位置", "marked at the enclosing place"),
+    "html.whole": ("整个报告", "the report as a whole"),
+    "html.diagnoses": ("诊断", "Diagnoses"),
+    "html.suggested": ("建议值", "suggested value"),
+    "html.waived.head": ("已豁免的问题", "Waived findings"),
+    "html.not_evaluated.head": ("未检查的规则", "Rules not evaluated"),
+    "html.summary": ("汇总", "Summary"),
+    "html.notices": ("注意", "Notices"),
+    "html.generator": ("由 disclosure-rules {version} 生成", "made by disclosure-rules {version}"),
 }
 
 _SEVERITY_EN = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
@@ -156,3 +199,78 @@ def summary_lines(summary: Summary, lang: str, verbose: bool) -> tuple[str, str]
         key = "not_evaluated" if verbose else "not_evaluated_hint"
         second.append(say(key, lang, n=summary.not_evaluated))
     return sep.join(first), sep.join(second)
+
+
+# -- what several outputs say of a report, a waiver, a pairing --------------
+
+
+def expired_notice(waiver: Waiver) -> Message:
+    """The run's notice of a waiver that has expired: its rule, its scope,
+    the day it expired and where it is written (every format's notice)."""
+    scope = waiver.scope
+    return words("run.waiver_expired", expires=waiver.expires, rule=waiver.rule,
+                 scope=f" [{scope}]" if scope else "", where=waiver.where)
+
+
+def expired_note(waiver: Waiver) -> Message:
+    """What a finding says of the expired waiver that no longer covers it."""
+    return words("waiver_expired", expires=waiver.expires, where=waiver.where,
+                 approved_by=waiver.approved_by)
+
+
+def waived_note(waiver: Waiver) -> Message:
+    """What a waived finding says of its waiver: reason, approver, expiry
+    and where it is written."""
+    return words("waived_item", reason=waiver.reason, approved_by=waiver.approved_by,
+                 expires=waiver.expires, where=waiver.where)
+
+
+def heading(checked: Checked, lang: str) -> str:
+    """The facts after a report's name: organ, year, format, and what a
+    published report was imported from ("" when none is known)."""
+    result = checked.result
+    facts = []
+    if result.organ:
+        facts.append(result.organ)
+    if result.year is not None:
+        facts.append(say("head.year", lang, year=result.year))
+    if result.format:
+        facts.append(say("head.format", lang, fmt=result.format))
+    if checked.source.kind == "published":
+        facts.append(say("head.kind", lang, kind=checked.kind))
+    return (", " if lang == "en" else "，").join(facts)
+
+
+def report_tally(checked: Checked, lang: str, verbose: bool) -> str:
+    """A report's one-line count: its findings by severity (or "no
+    findings"), the waived ones, the rules not evaluated."""
+    result = checked.result
+    tail = [counts({s.value: result.count(s) for s in Severity}, lang)
+            if result.findings else say("clean", lang)]
+    if checked.waived:
+        tail.append(say("waived", lang, n=len(checked.waived)))
+    if result.not_evaluated:
+        key = "not_evaluated" if verbose else "not_evaluated_hint"
+        tail.append(say(key, lang, n=len(result.not_evaluated)))
+    return separator(lang).join(tail)
+
+
+def pairing_lines(pairing: Pairing | None, lang: str) -> list[str]:
+    """How last year's report was found (or why none was), and whether it
+    could be read."""
+    if pairing is None:
+        return []
+    if pairing.how == "ambiguous":
+        lines = [say("previous.ambiguous", lang, n=len(pairing.files),
+                     files=", ".join(pairing.files))]
+    else:
+        lines = [say(f"previous.{pairing.how}", lang, file=pairing.file)]
+    if pairing.problem:
+        lines.append(say("previous.problem", lang, problem=pairing.problem))
+    return lines
+
+
+def at(checked: Checked, finding: Finding, index: int | None = None) -> str:
+    """Where a finding is: its place in the input (``file:line:column``,
+    when known) and its JSON Pointer."""
+    return " ".join(p for p in (checked.location(finding, index), finding.pointer) if p)
