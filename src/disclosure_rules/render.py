@@ -31,33 +31,69 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal, Protocol
 
-from .formats import analyse_format, format_for_year
+from .findings import json_value
+from .formats import analyse_format
 from .layout import Format, Node, layout
 from .pointer import to_pointer
 
-__all__ = ["META_MARK", "Annotator", "HtmlPart", "html_parts", "render"]
+__all__ = [
+    "LEGAL_ENTITIES",
+    "META_MARK",
+    "MONEY_UNITS",
+    "SUBTOTAL",
+    "UNIT",
+    "Annotator",
+    "HtmlPart",
+    "ends_sentence",
+    "html_parts",
+    "official_columns",
+    "render",
+    "section_keys",
+]
 
+# What the renderer prints and the importer reads back (the importer takes
+# these from here, so that the two cannot disagree).
 META_MARK = "disclosure-rules"
-_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-_APPLICANTS = "申请人情况"
-_LEGAL = "x_legal_entities"
-_SUBTOTAL = "x_subtotal"
-_SECTIONS = ("overview", "proactive", "applications", "appeals", "problems", "other_matters")
+#: a row's 法人或其他组织 subtotal column, a group's 小计 row, a money cell's unit
+LEGAL_ENTITIES = "x_legal_entities"
+SUBTOTAL = "x_subtotal"
+UNIT = "x_unit"
+#: the units printed after a money value ("251000元"), a longer one first
+MONEY_UNITS = ("万元", "元")
 _FINAL = "。！？；：…!?;:"
 _CLOSERS = "）)”’」』》】\"'"
+_SECTION_ROLES = frozenset({"section", "table-section"})
+
+_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+_APPLICANTS = "申请人情况"
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends with sentence-final punctuation (closing quotes
+    and brackets after it allowed): a paragraph that does not is continued
+    by the next line."""
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in _FINAL
+
+
+@cache
+def section_keys(fmt: Format) -> tuple[str, ...]:
+    """The keys of the six sections, in printed order (from the layout)."""
+    return tuple(k for k, n in layout(fmt).children.items() if n.role in _SECTION_ROLES)
+
+
+def official_columns(node: Node) -> list[str]:
+    """The official column keys of a row node (its extension keys left out)."""
+    return [k for k in node.children if not k.startswith("x_")]
 
 
 def _format(document: Mapping[str, Any]) -> Format:
-    """The format to render: declared, else that of the tables, else by year."""
-    declared = document.get("format")
-    if declared in ("2019", "2021"):
-        return declared  # type: ignore[no-any-return]
-    info = analyse_format(document)
-    if info.detected is not None and not info.mixed:
-        return info.detected
-    return format_for_year(document.get("year")) or "2021"
+    """The format to render: the one checking applies (the tables' own,
+    else declared, else by year)."""
+    return analyse_format(document).effective
 
 
 def _cell(value: Any) -> str:
@@ -100,18 +136,43 @@ def _paragraphs(section: Mapping[str, Any]) -> list[str]:
 # --------------------------------------------------------------- table rows
 
 
+def _money_column(node: Node) -> str | None:
+    """The row's one money column, if it has one."""
+    money = [k for k in official_columns(node) if node.children[k].kind == "money"]
+    return money[0] if len(money) == 1 else None
+
+
+def _suffix_unit(node: Node, row: Mapping[str, Any]) -> str:
+    """The row's unit when it is printed after its money value ("251000元",
+    as reports print it); "" when ``x_unit`` is printed as a column."""
+    unit = row.get(UNIT)
+    return unit if unit in MONEY_UNITS and _money_column(node) is not None else ""
+
+
 def _row_columns(node: Node, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Official columns of a row node, then x_ columns present in the rows."""
-    cols = [k for k in node.children if not k.startswith("x_")]
+    """Official columns of a row node, then x_ columns present in the rows
+    (``x_unit`` only where it is not printed after the money value)."""
+    cols = official_columns(node)
     extra: list[str] = []
     for row in rows:
+        suffixed = bool(_suffix_unit(node, row))
         for key in row:
-            if key.startswith("x_") and key not in extra and key not in cols:
+            if key.startswith("x_") and key not in extra and key not in cols and not (
+                    key == UNIT and suffixed):
                 extra.append(key)
-    if _LEGAL in extra:
-        extra.remove(_LEGAL)
-        cols.insert(len(cols) - 1, _LEGAL)  # before 总计, under 法人或其他组织
+    if LEGAL_ENTITIES in extra:
+        extra.remove(LEGAL_ENTITIES)
+        cols.insert(len(cols) - 1, LEGAL_ENTITIES)  # before 总计, under 法人或其他组织
     return cols + extra
+
+
+def _row_cell(node: Node, row: Mapping[str, Any], column: str) -> str:
+    """A row's cell as printed: its value, the row's unit after its money value."""
+    unit = _suffix_unit(node, row)
+    if unit and column == UNIT:
+        return ""
+    text = _cell(row.get(column))
+    return text + unit if unit and column == _money_column(node) else text
 
 
 def _column_label(node: Node, key: str) -> str:
@@ -119,28 +180,18 @@ def _column_label(node: Node, key: str) -> str:
     child = node.children.get(key)
     if child is None:
         return key
-    if key == _LEGAL:
+    if key == LEGAL_ENTITIES:
         return child.title
     return child.aliases[0] if child.aliases and "·" in child.title else child.title
 
 
-_Row = tuple[list[str], Mapping[str, Any], int]  # label path, row data, depth
+_AppRow = tuple[list[str], tuple[str, ...], Mapping[str, Any]]
 
 
-def _application_rows(fmt: Format, section: Mapping[str, Any]) -> Iterator[tuple[list[str],
-                                                                                 Mapping[str, Any],
-                                                                                 str]]:
-    """(labels, row, kind) in printed order; labels: the row's label cells
-    (top level, group, row); kind: "top" | "result" | "member" | "subtotal"."""
-    for labels, _keys, row, kind in _keyed_application_rows(fmt, section):
-        yield labels, row, kind
-
-
-def _keyed_application_rows(fmt: Format, section: Mapping[str, Any]
-                            ) -> Iterator[tuple[list[str], tuple[str, ...], Mapping[str, Any],
-                                                str]]:
-    """As :func:`_application_rows`, with the row's keys below
-    ``applications`` (a group printed as one row: its ``x_subtotal``)."""
+def _application_rows(fmt: Format, section: Mapping[str, Any]) -> Iterator[_AppRow]:
+    """The rows of table 三 in printed order: (labels, keys, row). ``labels``
+    are the row's label cells (top level, group, row); ``keys`` its path
+    below ``applications`` (a group printed as one row: its ``x_subtotal``)."""
     root = layout(fmt).children["applications"]
     for key, node in root.children.items():
         if key in {"title", "text"} or key.startswith("x_"):
@@ -149,28 +200,61 @@ def _keyed_application_rows(fmt: Format, section: Mapping[str, Any]
         if not isinstance(value, Mapping):
             continue
         if node.role == "row":
-            yield [node.title], (key,), value, "top"
+            yield [node.title], (key,), value
             continue
         for sub_key, sub in node.children.items():
             sub_value = value.get(sub_key)
             if not isinstance(sub_value, Mapping):
                 continue
             if sub.role == "row":
-                yield [node.title, sub.title], (key, sub_key), sub_value, "result"
+                yield [node.title, sub.title], (key, sub_key), sub_value
                 continue
             members = [(k, m) for k, m in sub.children.items() if not k.startswith("x_")]
             present = [(m, sub_value[k]) for k, m in members if isinstance(sub_value.get(k),
                                                                             Mapping)]
-            subtotal = sub_value.get(_SUBTOTAL)
+            subtotal = sub_value.get(SUBTOTAL)
             if not present and isinstance(subtotal, Mapping):
-                yield [node.title, sub.title], (key, sub_key, _SUBTOTAL), subtotal, "result"
+                yield [node.title, sub.title], (key, sub_key, SUBTOTAL), subtotal
                 continue
             for member, row in present:
-                yield [node.title, sub.title, member.title], (key, sub_key, member.key), row, \
-                    "member"
+                yield [node.title, sub.title, member.title], (key, sub_key, member.key), row
             if isinstance(subtotal, Mapping):
-                yield ([node.title, sub.title, sub.children[_SUBTOTAL].title],
-                       (key, sub_key, _SUBTOTAL), subtotal, "subtotal")
+                yield ([node.title, sub.title, sub.children[SUBTOTAL].title],
+                       (key, sub_key, SUBTOTAL), subtotal)
+
+
+_ProactiveTable = tuple[Node, list[tuple[Node, Mapping[str, Any]]], list[str]]
+
+
+def _proactive_tables(fmt: Format, section: Mapping[str, Any]) -> list[_ProactiveTable]:
+    """The tables of 二 that have rows: (table, [(row node, row)], columns)."""
+    root = layout(fmt).children["proactive"]
+    tables: list[_ProactiveTable] = []
+    for key, table in root.children.items():
+        value = section.get(key)
+        if table.role != "table" or not isinstance(value, Mapping):
+            continue
+        rows = [(node, value[k]) for k, node in table.children.items()
+                if isinstance(value.get(k), Mapping)]
+        if rows:
+            tables.append((table, rows, _row_columns(rows[0][0], [r for _, r in rows])))
+    return tables
+
+
+_AppealGroup = tuple[str, Node, Mapping[str, Any], list[str]]
+
+
+def _appeal_groups(fmt: Format, section: Mapping[str, Any]) -> list[_AppealGroup]:
+    """The groups of 四 (key, node, row, columns); none when no group is there."""
+    root = layout(fmt).children["appeals"]
+    groups = [(k, n) for k, n in root.children.items() if n.role == "row"]
+    if not any(isinstance(section.get(k), Mapping) for k, _ in groups):
+        return []
+    out: list[_AppealGroup] = []
+    for key, node in groups:
+        row = _mapping(section.get(key))
+        out.append((key, node, row, _row_columns(node, [row])))
+    return out
 
 
 # ------------------------------------------------------------------ Markdown
@@ -186,19 +270,13 @@ def _md_escape(text: str) -> str:
     return re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", re.sub(r"^(\s*)([-+])", r"\1\\\2", text))
 
 
-def _ends_sentence(text: str) -> bool:
-    """Whether a paragraph ends with sentence-final punctuation."""
-    stripped = text.rstrip().rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _FINAL
-
-
 def _md_prose(paragraphs: Sequence[str]) -> list[str]:
     """Paragraphs as Markdown lines."""
     out: list[str] = []
     for i, para in enumerate(paragraphs):
         line = _md_escape(para)
         last = i == len(paragraphs) - 1
-        if not last and not _ends_sentence(para):
+        if not last and not ends_sentence(para):
             # A paragraph that does not end a sentence is followed directly by
             # the next one (a Markdown hard line break): with a blank line in
             # between, it would read as a paragraph broken by a page break.
@@ -224,22 +302,13 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
 def _md_proactive(fmt: Format, section: Mapping[str, Any]) -> list[str]:
     """Table 二 as Markdown: a caption and a pipe table per item."""
     out: list[str] = []
-    root = layout(fmt).children["proactive"]
-    for key, table in root.children.items():
-        value = section.get(key)
-        if table.role != "table" or not isinstance(value, Mapping):
-            continue
-        rows = [(rk, rn, value[rk]) for rk, rn in table.children.items()
-                if isinstance(value.get(rk), Mapping)]
-        if not rows:
-            continue
-        first = rows[0][1]
-        cols = _row_columns(first, [r for _, _, r in rows])
+    for table, rows, cols in _proactive_tables(fmt, section):
+        first = rows[0][0]
         out.append(_md_escape(table.title))
         out.append("")
         header = ["信息内容", *(_column_label(first, c) for c in cols)]
-        out.extend(_md_table(header, [[node.title, *(_cell(row.get(c)) for c in cols)]
-                                      for _, node, row in rows]))
+        out.extend(_md_table(header, [[node.title, *(_row_cell(first, row, c) for c in cols)]
+                                      for node, row in rows]))
     return out
 
 
@@ -250,11 +319,11 @@ def _md_applications(fmt: Format, section: Mapping[str, Any]) -> list[str]:
     rows = list(_application_rows(fmt, section))
     if not rows:
         return []
-    cols = _row_columns(sample, [r for _, r, _ in rows])
+    cols = _row_columns(sample, [r for _, _, r in rows])
     header = [_NOTE, *(_column_label(sample, c) for c in cols)]
     body: list[list[str]] = []
     seen: set[str] = set()
-    for labels, row, _kind in rows:
+    for labels, _keys, row in rows:
         shown: list[str] = []
         for depth, label in enumerate(labels):
             # a group heading is printed on its first row only (merged cell)
@@ -262,31 +331,27 @@ def _md_applications(fmt: Format, section: Mapping[str, Any]) -> list[str]:
             if depth == len(labels) - 1 or key not in seen:
                 shown.append(label)
             seen.add(key)
-        body.append([" · ".join(shown), *(_cell(row.get(c)) for c in cols)])
+        body.append([" · ".join(shown), *(_row_cell(sample, row, c) for c in cols)])
     return _md_table(header, body)
 
 
 def _md_appeals(fmt: Format, section: Mapping[str, Any]) -> list[str]:
     """Table 四 as one pipe table of 15 columns."""
-    root = layout(fmt).children["appeals"]
-    groups = [(k, n) for k, n in root.children.items() if n.role == "row"]
+    groups = _appeal_groups(fmt, section)
+    if not groups:
+        return []
     header: list[str] = []
     values: list[str] = []
-    if not any(isinstance(section.get(k), Mapping) for k, _ in groups):
-        return []
-    for key, node in groups:
-        row = section.get(key)
-        row = row if isinstance(row, Mapping) else {}
-        cols = _row_columns(node, [row])
+    for _key, node, row, cols in groups:
         for col in cols:
             header.append(f"{node.title} · {_column_label(node, col)}")
-            values.append(_cell(row.get(col)))
+            values.append(_row_cell(node, row, col))
     return _md_table(header, [values])
 
 
 def _markdown(fmt: Format, document: Mapping[str, Any]) -> str:
     """The whole report as Markdown."""
-    out = [f"<!-- {META_MARK} {json.dumps(_json_safe(_meta(document)), ensure_ascii=False)} -->",
+    out = [f"<!-- {META_MARK} {json.dumps(json_value(_meta(document)), ensure_ascii=False)} -->",
            "", f"# {_md_escape(_title(document))}", ""]
     if isinstance(document.get("published_on"), str):
         out.extend([f"发布日期：{document['published_on']}", ""])
@@ -294,7 +359,7 @@ def _markdown(fmt: Format, document: Mapping[str, Any]) -> str:
     if isinstance(preamble, str) and preamble:
         out.extend(_md_prose(preamble.split("\n")))
     root = layout(fmt)
-    for key in _SECTIONS:
+    for key in section_keys(fmt):
         section = document.get(key)
         if not isinstance(section, Mapping):
             continue
@@ -370,28 +435,20 @@ def _td(text: str, *, rowspan: int = 1, colspan: int = 1, header: bool = False,
     return f"<{tag}{spans}{attrs}>{html.escape(text)}{inner}</{tag}>"
 
 
-def _value_td(annotator: Annotator | None, row: tuple[str, ...], column: str, value: Any,
-              colspan: int = 1) -> str:
-    """The cell of ``column`` in the row at ``row`` (keys from the root)."""
-    attrs, inner = _mark(annotator, to_pointer((*row, column)), "value",
-                         "blank" if value is None else "")
-    return _td(_cell(value), colspan=colspan, attrs=attrs, inner=inner)
+def _value_td(annotator: Annotator | None, at: tuple[str, ...], node: Node,
+              row: Mapping[str, Any], column: str, colspan: int = 1) -> str:
+    """The cell of ``column`` in the row ``row`` of layout ``node`` at
+    ``at`` (keys from the root)."""
+    attrs, inner = _mark(annotator, to_pointer((*at, column)), "value",
+                         "blank" if row.get(column) is None else "")
+    return _td(_row_cell(node, row, column), colspan=colspan, attrs=attrs, inner=inner)
 
 
 def _html_proactive(fmt: Format, section: Mapping[str, Any],
                     annotator: Annotator | None = None) -> list[str]:
     """Table 二 as one HTML table with a caption row per item (marked: each
     item a ``<tbody>``)."""
-    root = layout(fmt).children["proactive"]
-    tables: list[tuple[Node, list[tuple[Node, Mapping[str, Any]]], list[str]]] = []
-    for key, table in root.children.items():
-        value = section.get(key)
-        if table.role != "table" or not isinstance(value, Mapping):
-            continue
-        rows = [(rn, value[rk]) for rk, rn in table.children.items()
-                if isinstance(value.get(rk), Mapping)]
-        if rows:
-            tables.append((table, rows, _row_columns(rows[0][0], [r for _, r in rows])))
+    tables = _proactive_tables(fmt, section)
     if not tables:
         return []
     width = max(len(cols) for _, _, cols in tables)
@@ -412,7 +469,7 @@ def _html_proactive(fmt: Format, section: Mapping[str, Any],
             row_at = (*where, node.key)
             attrs, inner = _mark(annotator, to_pointer(row_at))
             out.append(f"<tr{attrs}>" + _td(node.title, inner=inner) + "".join(
-                _value_td(annotator, row_at, c, row.get(c), colspan=s)
+                _value_td(annotator, row_at, first, row, c, colspan=s)
                 for c, s in zip(cols, spans, strict=True)) + "</tr>")
         if annotator is not None:
             out.append("</tbody>")
@@ -434,13 +491,13 @@ def _html_applications(fmt: Format, section: Mapping[str, Any],
     (marked: a group's merged label cell stands for the group)."""
     root = layout(fmt).children["applications"]
     sample = root.children["new_received"]
-    rows = list(_keyed_application_rows(fmt, section))
+    rows = list(_application_rows(fmt, section))
     if not rows:
         return []
-    cols = _row_columns(sample, [r for _, _, r, _ in rows])
+    cols = _row_columns(sample, [r for _, _, r in rows])
     legal_cols = [c for c in cols if c not in {"natural_person", "total"}
-                  and not (c.startswith("x_") and c != _LEGAL)]
-    extra = [c for c in cols if c.startswith("x_") and c != _LEGAL]
+                  and not (c.startswith("x_") and c != LEGAL_ENTITIES)]
+    extra = [c for c in cols if c.startswith("x_") and c != LEGAL_ENTITIES]
     out = ['<table border="1">']
     out.append("<tr>" + _td(_NOTE, rowspan=3, colspan=3, header=True)
                + _td(_APPLICANTS, colspan=len(cols), header=True) + "</tr>")
@@ -450,17 +507,18 @@ def _html_applications(fmt: Format, section: Mapping[str, Any],
     second += "".join(_td(c, rowspan=2, header=True) for c in extra)
     out.append("<tr>" + second + "</tr>")
     out.append("<tr>" + "".join(
-        _td("小计" if c == _LEGAL else _column_label(sample, c), header=True) for c in legal_cols)
+        _td("小计" if c == LEGAL_ENTITIES else _column_label(sample, c), header=True)
+        for c in legal_cols)
         + "</tr>")
     order = ["natural_person", *legal_cols, "total", *extra]
     # rowspans of the merged label cells
-    results_span = sum(1 for labels, _, _, _ in rows if len(labels) > 1)
+    results_span = sum(1 for labels, _, _ in rows if len(labels) > 1)
     group_spans: dict[str, int] = {}
-    for labels, _, _, _ in rows:
+    for labels, _, _ in rows:
         if len(labels) == 3:
             group_spans[labels[1]] = group_spans.get(labels[1], 0) + 1
     printed: set[str] = set()
-    for labels, keys, row, _kind in rows:
+    for labels, keys, row in rows:
         row_at = ("applications", *keys)
         row_attrs, row_inner = _mark(annotator, to_pointer(row_at))
         cells = ""
@@ -483,7 +541,7 @@ def _html_applications(fmt: Format, section: Mapping[str, Any],
                                  inner=inner)
                     printed.add(labels[1])
                 cells += _td(labels[2], inner=row_inner)
-        cells += "".join(_value_td(annotator, row_at, c, row.get(c)) for c in order)
+        cells += "".join(_value_td(annotator, row_at, sample, row, c) for c in order)
         out.append(f"<tr{row_attrs}>" + cells + "</tr>")
     out.append("</table>")
     return out
@@ -493,35 +551,27 @@ def _html_appeals(fmt: Format, section: Mapping[str, Any],
                   annotator: Annotator | None = None) -> list[str]:
     """Table 四 with its three header rows (marked: a group's header cell
     stands for the group)."""
-    root = layout(fmt).children["appeals"]
-    groups = [(k, n) for k, n in root.children.items() if n.role == "row"]
-    if not any(isinstance(section.get(k), Mapping) for k, _ in groups):
+    groups = _appeal_groups(fmt, section)
+    if not groups:
         return []
-    per = {k: _row_columns(n, [_mapping(section.get(k))]) for k, n in groups}
-    review_key, review = groups[0]
-    litigation = groups[1:]
-    lit_width = sum(len(per[k]) for k, _ in litigation)
+    (review_key, review, _, review_cols), *litigation = groups
+    lit_width = sum(len(cols) for _, _, _, cols in litigation)
     parent = litigation[0][1].title.split("·")[0].strip()
     out = ['<table border="1">']
     attrs, inner = _mark(annotator, to_pointer(("appeals", review_key)))
-    out.append("<tr>" + _td(review.title, colspan=len(per[review_key]), header=True,
+    out.append("<tr>" + _td(review.title, colspan=len(review_cols), header=True,
                             attrs=attrs, inner=inner)
                + _td(parent, colspan=lit_width, header=True) + "</tr>")
-    second = "".join(_td(_column_label(review, c), rowspan=2, header=True)
-                     for c in per[review_key])
-    for k, n in litigation:
+    second = "".join(_td(_column_label(review, c), rowspan=2, header=True) for c in review_cols)
+    for k, n, _, cols in litigation:
         attrs, inner = _mark(annotator, to_pointer(("appeals", k)))
-        second += _td(n.title.split("·")[-1].strip(), colspan=len(per[k]), header=True,
+        second += _td(n.title.split("·")[-1].strip(), colspan=len(cols), header=True,
                       attrs=attrs, inner=inner)
     out.append("<tr>" + second + "</tr>")
     out.append("<tr>" + "".join(_td(_column_label(n, c), header=True)
-                                for k, n in litigation for c in per[k]) + "</tr>")
-    values = ""
-    for key, _ in groups:
-        row = section.get(key)
-        row = row if isinstance(row, Mapping) else {}
-        values += "".join(_value_td(annotator, ("appeals", key), c, row.get(c))
-                          for c in per[key])
+                                for _, n, _, cols in litigation for c in cols) + "</tr>")
+    values = "".join(_value_td(annotator, ("appeals", key), node, row, c)
+                     for key, node, row, cols in groups for c in cols)
     out.append("<tr>" + values + "</tr>")
     out.append("</table>")
     return out
@@ -611,7 +661,7 @@ def html_parts(document: Mapping[str, Any], annotator: Annotator | None = None, 
     exactly what :func:`render` prints."""
     report_format = fmt or _format(document)
     parts = [HtmlPart("", "\n".join(_html_title(document, annotator, level)))]
-    for key in _SECTIONS:
+    for key in section_keys(report_format):
         lines = _html_section(report_format, document, key, annotator, level)
         if lines:
             parts.append(HtmlPart(key, "\n".join(lines)))
@@ -621,24 +671,13 @@ def html_parts(document: Mapping[str, Any], annotator: Annotator | None = None, 
 def _html(fmt: Format, document: Mapping[str, Any]) -> str:
     """The whole report as an HTML page."""
     title = _title(document)
-    meta = html.escape(json.dumps(_json_safe(_meta(document)), ensure_ascii=False), quote=True)
+    meta = html.escape(json.dumps(json_value(_meta(document)), ensure_ascii=False), quote=True)
     out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
            f'<meta name="{META_MARK}" content="{meta}">', f"<title>{html.escape(title)}</title>",
            "</head>", "<body>"]
     out.extend(part.html for part in html_parts(document, fmt=fmt))
     out.extend(["</body>", "</html>"])
     return "\n".join(out) + "\n"
-
-
-def _json_safe(value: Any) -> Any:
-    """A value for the note (Decimal as text)."""
-    if isinstance(value, Mapping):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def render(document: Mapping[str, Any], fmt: Literal["md", "html"]) -> str:

@@ -12,24 +12,27 @@ Deviations from the official layout that real reports print are kept:
   the group's ``x_subtotal`` (a 2021 report printing （六）其他处理 as one
   row gives ``other: {"x_subtotal": {…}}``);
 * an eighth 法人或其他组织 column in 三 goes to ``x_legal_entities``;
+* a unit printed in a money cell ("251000元") goes to the row's ``x_unit``;
+* a grid column headed by an ``x_`` key (or the title of one), as the
+  renderer prints a row's extension keys, goes to that key of each row;
 * a value that belongs to no column or row is reported, never dropped
   silently.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding
-from ..layout import Format, Node, layout
+from ..layout import Format, Node, layout, node_at
 from ..normalize import normalize_label
-from ..pointer import to_pointer
+from ..pointer import MISSING, resolve, to_pointer
+from ..render import LEGAL_ENTITIES, MONEY_UNITS, SUBTOTAL, UNIT, official_columns
 from . import notes
 from .model import Block, Origin
-from .numbers import parse_value, readings
+from .numbers import READINGS_LIMIT, parse_value, readings
 from .resolve import Candidate, Identity, Outcome, Path, Unit, solve
 from .tables import (
     Event,
@@ -45,10 +48,6 @@ from .tables import (
 
 __all__ = ["SectionTables", "read_tables"]
 
-_APPLICANTS_SIX = ("natural_person", "commercial_enterprise", "research_institution",
-                   "public_interest_org", "legal_service_org", "other_org")
-_LEGAL = "x_legal_entities"
-_SUBTOTAL = "x_subtotal"
 _APPEAL_PARTS = ("upheld", "corrected", "other", "pending")
 
 
@@ -75,6 +74,8 @@ class _Row:
     deviation: str = ""  # "" | "group" (values on a group heading) | "subtotal"
     fuzzy: tuple[str, float] | None = None
     lost_heading: bool = False
+    #: the source row (``Token.row``) its label was printed on
+    line: int = -1
 
 
 @dataclass(slots=True)
@@ -132,10 +133,10 @@ def _row_path(kind: str, spec: Spec, group: Path | None) -> tuple[Path | None, s
     if kind == "row":
         return spec.path, ""
     if kind == "group":
-        return (*spec.path, _SUBTOTAL), "group"
+        return (*spec.path, SUBTOTAL), "group"
     if group is None:  # a 小计 with no group before it
         return None, ""
-    return (*group, _SUBTOTAL), "subtotal"
+    return (*group, SUBTOTAL), "subtotal"
 
 
 def _collect(ctx: _Context, stream: Sequence[Token]) -> None:
@@ -170,7 +171,8 @@ def _collect(ctx: _Context, stream: Sequence[Token]) -> None:
         label_match = next((m for m in reversed(matches) if m.spec is spec), None)
         label_token = ev.token_at(label_match.start) if label_match else ev.text[-1]
         printed = _printed_tail(ev, fuzzy[0]) if fuzzy is not None else spec.title
-        row = _Row(path, list(ev.values), printed.strip(), label_token.origin, deviation, fuzzy)
+        row = _Row(path, list(ev.values), printed.strip(), label_token.origin, deviation, fuzzy,
+                   line=label_token.row)
         if len(path) == 3 and label_token.cell and kind == "row":
             # a group's rows print their labels in one column; a row whose
             # label moved left, with no group heading on its line, lost it
@@ -216,35 +218,40 @@ def _strings(values: Sequence[Token], cells: int) -> tuple[list[str | None], lis
 
 
 def _candidates(values: Sequence[Token], kinds: Sequence[str],
-                order: Sequence[int] | None = None) -> tuple[list[Candidate], list[Token]]:
+                order: Sequence[int] | None = None) -> tuple[list[Candidate], list[Token], bool]:
     """Readings of printed ``values`` as cells of ``kinds``; ``order`` maps
-    the printed sequence onto the cells (for an extra column)."""
+    the printed sequence onto the cells (for an extra column). The flag says
+    whether the readings are all there (not cut off at the limit)."""
     strings, kept = _strings(values, len(kinds))
+    found = readings(strings, len(kinds))
     out: list[Candidate] = []
-    for reading in readings(strings, len(kinds)):
+    for reading in found:
         vals: list[Any] = []
         texts: list[str | None] = []
         toks: list[int] = []
+        units: list[str] = []
         for piece in reading.pieces:
             parsed = parse_value(piece.text) if piece.text is not None else None
             vals.append(parsed.value if parsed is not None else None)
+            units.append(parsed.unit if parsed is not None else "")
             texts.append(piece.text)
             toks.append(piece.token)
         if order is not None:
             vals = [vals[i] for i in order]
             texts = [texts[i] for i in order]
             toks = [toks[i] for i in order]
+            units = [units[i] for i in order]
         out.append(Candidate(tuple(vals), tuple(texts), tuple(toks), reading.how,
-                             tuple(p.text or "" for p in reading.dropped)))
-    return out, kept
+                             tuple(p.text or "" for p in reading.dropped), tuple(units)))
+    return out, kept, found.complete
 
 
-def _columns(node: Node, *, legal: bool = False) -> list[str]:
-    """The official column keys of a row node (and the subtotal column)."""
-    cols = [k for k in node.children if not k.startswith("x_")]
-    if legal:
-        cols.append(_LEGAL)
-    return cols
+def _unit(paths: tuple[Path, ...], values: Sequence[Token], kinds: Sequence[str]
+          ) -> tuple[Unit, list[Token]]:
+    """The cells ``paths`` printed as ``values``, with their readings (none
+    when there are too many to choose from)."""
+    cands, kept, complete = _candidates(values, kinds)
+    return Unit(paths, tuple(cands) if complete else (), _printed(kept), complete), kept
 
 
 # ----------------------------------------------------------------- output
@@ -258,9 +265,19 @@ def _put(data: dict[str, Any], path: Path, value: Any) -> None:
     node[path[-1]] = value
 
 
+def _printed_unit(outcome: Outcome, i: int) -> str:
+    """The unit printed with cell ``i``: the chosen reading's, or the one
+    every remaining reading gives it."""
+    if outcome.chosen is not None:
+        return outcome.chosen.units[i] if outcome.chosen.units else ""
+    units = {c.units[i] if c.units else "" for c in outcome.remaining}
+    return units.pop() if len(units) == 1 else ""
+
+
 def _record(ctx: _Context, unit: Unit, outcome: Outcome, kept: Sequence[Token],
             label: str) -> None:
-    """Write a unit's values, provenance and findings."""
+    """Write a unit's values, provenance, the unit printed in a money cell
+    (the row's ``x_unit``) and findings."""
     fmt = ctx.fmt
     chosen = outcome.chosen
     section = ctx.section
@@ -277,14 +294,28 @@ def _record(ctx: _Context, unit: Unit, outcome: Outcome, kept: Sequence[Token],
             source.update(kept[0].origin)
             source["text"] = unit.printed
         ctx.out.cells[to_pointer(path)] = source
-        if chosen is not None and chosen.texts[i] is not None and outcome.values[i] is None:
-            printed = chosen.texts[i]
-            ctx.out.findings.append(notes.finding(
-                "IMP-UNRESOLVED", fmt, path,
-                f"单元格印作“{printed}”，不是数字（可能表示 0，也可能表示空白）；留空（null）",
-                f"the cell is printed as “{printed}”, not a number (it may mean 0 or blank); "
-                "left blank (null)",
-                origin=source or None, cells=[(path, None)]))
+        node = node_at(fmt, path)
+        if node is not None and node.kind == "money":
+            printed_unit = _printed_unit(outcome, i)
+            if printed_unit in MONEY_UNITS:
+                _put(ctx.out.data, (*rel[:-1], UNIT), printed_unit)
+        printed = chosen.texts[i] if chosen is not None else None
+        if printed is None or outcome.values[i] is not None:
+            continue
+        parsed = parse_value(printed)
+        if parsed.out_of_range:
+            zh = f"单元格印作“{notes.clip(printed)}”，数值超出可读范围（10^±1000）；留空（null）"
+            en = (f"the cell is printed as “{notes.clip(printed)}”, a number beyond 10^±1000; "
+                  "left blank (null)")
+        elif parsed.unit:
+            continue  # a unit with no number: a blank cell (its unit is kept above)
+        else:
+            zh = (f"单元格印作“{notes.clip(printed)}”，不是数字（可能表示 0，也可能表示空白）；"
+                  "留空（null）")
+            en = (f"the cell is printed as “{notes.clip(printed)}”, not a number (it may mean 0 "
+                  "or blank); left blank (null)")
+        ctx.out.findings.append(notes.finding("IMP-UNRESOLVED", fmt, path, zh, en,
+                                              origin=source or None, cells=[(path, None)]))
     _record_findings(ctx, unit, outcome, kept, label)
 
 
@@ -295,6 +326,17 @@ def _record_findings(ctx: _Context, unit: Unit, outcome: Outcome, kept: Sequence
     origin = kept[0].origin if kept else None
     row_path = (section, *_common(unit.paths))
     absolute = tuple((section, *p) for p in unit.paths)
+    printed = notes.clip(unit.printed)
+    if not unit.complete:
+        ctx.out.findings.append(notes.finding(
+            "IMP-UNRESOLVED", fmt, row_path,
+            f"“{label}”印作“{printed}”，可读作的拆分超过 {READINGS_LIMIT} 种，"
+            f"无法从中确定；全部 {len(unit.paths)} 个单元格留空（null）",
+            f"{label} is printed as “{printed}”, which can be read in more than "
+            f"{READINGS_LIMIT} ways: too many readings to choose from; all "
+            f"{len(unit.paths)} cells are left blank (null)",
+            origin=origin, cells=[(p, None) for p in absolute]))
+        return
     if outcome.status == "resolved" and chosen is not None:
         others = [c for c in outcome.remaining if c is not chosen]
         alternatives = "；".join(notes.reading_text(c.values) for c in others[:5])
@@ -308,19 +350,19 @@ def _record_findings(ctx: _Context, unit: Unit, outcome: Outcome, kept: Sequence
             scope_zh, scope_en = "本表的行、列合计", "the table's row and column sums"
         ctx.out.findings.append(notes.finding(
             "IMP-RESOLVED", fmt, row_path,
-            f"“{label}”印作“{unit.printed}”，可读作多种拆分；只有 "
+            f"“{label}”印作“{printed}”，可读作多种拆分；只有 "
             f"{notes.reading_text(chosen.values)} 满足{scope_zh}，已采用"
             f"（其他读法：{alternatives}）",
-            f"{label} is printed as “{unit.printed}”, which can be read several ways; only "
+            f"{label} is printed as “{printed}”, which can be read several ways; only "
             f"{notes.reading_text(chosen.values, en=True)} satisfies {scope_en} and was taken "
             f"(other readings: {alternatives_en})",
             origin=origin, cells=zip(absolute, chosen.values, strict=True)))
     elif outcome.status == "unresolved" and not outcome.remaining:
         ctx.out.findings.append(notes.finding(
             "IMP-UNRESOLVED", fmt, row_path,
-            f"“{label}”印出的数值“{unit.printed}”无法对应本行的 {len(unit.paths)} 个单元格；"
+            f"“{label}”印出的数值“{printed}”无法对应本行的 {len(unit.paths)} 个单元格；"
             "全部留空（null）",
-            f"the values printed for {label} (“{unit.printed}”) cannot be mapped onto its "
+            f"the values printed for {label} (“{printed}”) cannot be mapped onto its "
             f"{len(unit.paths)} cells; all are left blank (null)",
             origin=origin, cells=[(p, None) for p in absolute]))
     elif outcome.status == "unresolved":
@@ -335,9 +377,9 @@ def _record_findings(ctx: _Context, unit: Unit, outcome: Outcome, kept: Sequence
         where = unsure[0] if len(unsure) == 1 else row_path
         ctx.out.findings.append(notes.finding(
             "IMP-UNRESOLVED", fmt, where,
-            f"“{label}”印作“{unit.printed}”，无法确定各单元格的数值：可能的读法为 {listing}{more}；"
+            f"“{label}”印作“{printed}”，无法确定各单元格的数值：可能的读法为 {listing}{more}；"
             f"无法确定的 {len(unsure)} 个单元格留空（null）",
-            f"{label} is printed as “{unit.printed}” and cannot be read with certainty: "
+            f"{label} is printed as “{printed}” and cannot be read with certainty: "
             f"possible readings {listing_en}{more_en}; the {len(unsure)} uncertain cell(s) are "
             "left blank (null)",
             origin=origin, cells=[(p, None) for p in unsure]))
@@ -404,11 +446,7 @@ def _label_notes(ctx: _Context) -> None:
     for row in ctx.rows.values():
         if row.fuzzy is not None:
             _, ratio = row.fuzzy
-            official = layout(ctx.fmt)
-            node: Node | None = official.children[ctx.section]
-            for key in row.path:
-                node = node.children.get(key) if node is not None else None
-            title = node.title if node is not None else row.path[-1]
+            title = _title(ctx.fmt, (ctx.section, *row.path))
             ctx.out.findings.append(notes.finding(
                 "IMP-LABEL", ctx.fmt, (ctx.section, *row.path),
                 f"行标签“{row.label}”与官方标签“{title}”不完全一致（相似度 {ratio:.2f}），"
@@ -429,11 +467,10 @@ def _read_proactive(ctx: _Context) -> None:
         node = root.children[path[0]].children.get(path[1]) if len(path) == 2 else None
         if node is None:
             continue
-        cols = _columns(node)
-        kinds = [node.children[c].kind for c in cols]
-        cands, kept = _candidates(row.values, kinds)
-        units.append((Unit(tuple((*path, c) for c in cols), tuple(cands), _printed(kept)),
-                      kept, row.label))
+        cols = official_columns(node)
+        unit, kept = _unit(tuple((*path, c) for c in cols), row.values,
+                           [node.children[c].kind for c in cols])
+        units.append((unit, kept, row.label))
     outcomes = solve([u for u, _, _ in units], [])
     for (unit, kept, label), outcome in zip(units, outcomes, strict=True):
         _record(ctx, unit, outcome, kept, label)
@@ -482,11 +519,13 @@ def _header_maps(ctx: _Context, stream: Sequence[Token]) -> dict[int, dict[int, 
         norm = normalize_label("".join(t.text for t in parts))
         key = column_forms.get(norm)
         if key is None and norm in subtotal_forms:
-            key = _LEGAL  # 小计 under 法人或其他组织
-        if key is None or (key == _LEGAL and parts[0].span > 1):
+            key = LEGAL_ENTITIES  # 小计 under 法人或其他组织
+        if key is None or (key == LEGAL_ENTITIES and parts[0].span > 1):
             continue  # 法人或其他组织 spanning its five columns is a heading
         maps.setdefault(table, {})[col] = key
-    return {t: m for t, m in maps.items() if set(_APPLICANTS_SIX) | {"total"} <= set(m.values())}
+    official = set(official_columns(layout(ctx.fmt).children["applications"]
+                                    .children["new_received"]))
+    return {t: m for t, m in maps.items() if official <= set(m.values())}
 
 
 def _grid_candidate(values: Sequence[Token], mapping: dict[int, str],
@@ -504,16 +543,20 @@ def _grid_candidate(values: Sequence[Token], mapping: dict[int, str],
     vals: list[Any] = []
     texts: list[str | None] = []
     toks: list[int] = []
+    units: list[str] = []
     for col in cols:
         token = kept[by_key[col]]
         if token.kind == "blank":
             vals.append(None)
             texts.append(None)
+            units.append("")
         else:
-            vals.append(parse_value(token.text).value)
+            parsed = parse_value(token.text)
+            vals.append(parsed.value)
             texts.append(token.text)
+            units.append(parsed.unit)
         toks.append(by_key[col])
-    return Candidate(tuple(vals), tuple(texts), tuple(toks)), kept
+    return Candidate(tuple(vals), tuple(texts), tuple(toks), units=tuple(units)), kept
 
 
 def _applications_identities(fmt: Format, rows: Iterable[Path], cols: Sequence[str]
@@ -523,20 +566,21 @@ def _applications_identities(fmt: Format, rows: Iterable[Path], cols: Sequence[s
     root = layout(fmt).children["applications"]
     present = set(rows)
     out: list[Identity] = []
-    six = [c for c in _APPLICANTS_SIX if c in cols]
+    six = [c for c in cols if c not in {"total", LEGAL_ENTITIES}]  # 自然人 and the five others
     for row in present:
         out.append(Identity(((*row, "total"),), tuple((*row, c) for c in six), "row"))
-        if _LEGAL in cols:
-            out.append(Identity(((*row, _LEGAL),), tuple((*row, c) for c in six[1:]), "legal"))
+        if LEGAL_ENTITIES in cols:
+            out.append(Identity(((*row, LEGAL_ENTITIES),), tuple((*row, c) for c in six[1:]),
+                                "legal"))
     results = root.children["results"]
     leaves: list[Path] = []
     for key, child in results.children.items():
         if key == "total":
             continue
         if child.role == "group":
-            members = [(("results", key, k)) for k in child.children if not k.startswith("x_")]
+            members = [("results", key, k) for k in official_columns(child)]
             printed = [m for m in members if m in present]
-            subtotal = ("results", key, _SUBTOTAL)
+            subtotal = ("results", key, SUBTOTAL)
             if printed or subtotal not in present:
                 leaves.extend(members)
             else:
@@ -581,35 +625,39 @@ def _application_unit(row: _Row, cols: Sequence[str], kinds: dict[str, str], leg
         return Unit(paths, (cand,), _printed(kept)), kept, row.label
     cell_kinds = [kinds[c] for c in cols]
     if not legal:
-        cands, kept = _candidates(row.values, cell_kinds)
-        return Unit(paths, tuple(cands), _printed(kept)), kept, row.label
+        unit, kept = _unit(paths, row.values, cell_kinds)
+        return unit, kept, row.label
     # where a subtotal column printed as text stands is unknown — after 其他
     # or right after 自然人 — so both are readings and the identities choose
-    official = [c for c in cols if c != _LEGAL]
+    official = [c for c in cols if c != LEGAL_ENTITIES]
     every: list[Candidate] = []
     kept = []
+    complete = True
     for position in (6, 1):
         sequence = list(official)
-        sequence.insert(position, _LEGAL)
-        more, kept = _candidates(row.values, cell_kinds, [sequence.index(c) for c in cols])
+        sequence.insert(position, LEGAL_ENTITIES)
+        more, kept, whole = _candidates(row.values, cell_kinds,
+                                        [sequence.index(c) for c in cols])
         every.extend(more)
-    return Unit(paths, tuple(every), _printed(kept)), kept, row.label
+        complete = complete and whole
+    return (Unit(paths, tuple(every) if complete else (), _printed(kept), complete), kept,
+            row.label)
 
 
 def _read_applications(ctx: _Context, stream: Sequence[Token]) -> None:
     """Table 三: readings, identities, the eighth column, layout notes."""
     root = layout(ctx.fmt).children["applications"]
     sample = root.children["new_received"]
-    official = _columns(sample)
-    kinds: dict[str, str] = {c: sample.children[c].kind for c in (*official, _LEGAL)}
+    official = official_columns(sample)
+    kinds: dict[str, str] = {c: sample.children[c].kind for c in (*official, LEGAL_ENTITIES)}
     maps = _header_maps(ctx, stream)
     # An eighth column (法人或其他组织 subtotal) printed as text: most rows
     # have eight values.
     counts = [len(_strings(r.values, 8)[0]) for r in ctx.rows.values()
               if not any(t.table in maps for t in r.values)]
-    legal = any(_LEGAL in m.values() for m in maps.values()) or (
+    legal = any(LEGAL_ENTITIES in m.values() for m in maps.values()) or (
         counts.count(8) >= 2 and counts.count(8) > counts.count(7))
-    cols = [*official, _LEGAL] if legal else list(official)
+    cols = [*official, LEGAL_ENTITIES] if legal else list(official)
     map_for = _map_for_tables(maps, stream)
     units = [_application_unit(row, cols, kinds, legal, map_for) for row in ctx.rows.values()]
     identities = _applications_identities(ctx.fmt, ctx.rows, cols)
@@ -661,24 +709,15 @@ def _application_notes(ctx: _Context, identities: Sequence[Identity], legal: boo
 def _has_members(ctx: _Context, subtotal_path: Path) -> bool:
     """Whether a group with a subtotal also printed its official rows."""
     group = subtotal_path[:-1]
-    return any(p[:-1] == group and p[-1] != _SUBTOTAL for p in ctx.rows)
+    return any(p[:-1] == group and p[-1] != SUBTOTAL for p in ctx.rows)
 
 
 def _row_consistent(identities: Sequence[Identity], row: Path, data: dict[str, Any]) -> bool:
     """Whether every identity through ``row`` that can be evaluated holds."""
-
-    def get(path: Path) -> Any:
-        node: Any = data
-        for key in path:
-            if not isinstance(node, dict) or key not in node:
-                return None
-            node = node[key]
-        return node
-
     checked = False
     for identity in identities:
         if any(p[: len(row)] == row for p in identity.paths):
-            values = {p: get(p) for p in identity.paths}
+            values = {p: v for p in identity.paths if (v := resolve(data, p)) is not MISSING}
             result = identity.holds(values)
             if result is False:
                 return False
@@ -687,10 +726,8 @@ def _row_consistent(identities: Sequence[Identity], row: Path, data: dict[str, A
 
 
 def _title(fmt: Format, parts: Sequence[str]) -> str:
-    """The official title of the node at a path."""
-    node: Node | None = layout(fmt)
-    for key in parts:
-        node = node.children.get(key) if node is not None else None
+    """The official title of the node at a path (its last key off the layout)."""
+    node = node_at(fmt, parts)
     return node.title if node is not None else parts[-1]
 
 
@@ -707,8 +744,8 @@ def _missing_rows(ctx: _Context, root: Node) -> None:
                         "IMP-MISSING", ctx.fmt, ("applications", *path),
                         f"未找到“{child.title}”行", f"the row {child.title} was not found"))
             elif child.role == "group":
-                members = [(*path, k) for k in child.children if not k.startswith("x_")]
-                single = (*path, _SUBTOTAL) in ctx.rows and not any(m in ctx.rows for m in members)
+                members = [(*path, k) for k in official_columns(child)]
+                single = (*path, SUBTOTAL) in ctx.rows and not any(m in ctx.rows for m in members)
                 if single:
                     continue  # printed as one row: reported as a layout deviation
                 walk(child, path)
@@ -725,7 +762,7 @@ def _read_appeals(ctx: _Context) -> None:
     """Table 四: one row of 15 values (official) or a row per group."""
     root = layout(ctx.fmt).children["appeals"]
     groups = [k for k, c in root.children.items() if c.role == "row"]
-    parts = _columns(root.children[groups[0]])
+    parts = official_columns(root.children[groups[0]])
     identities = [Identity(((g, "total"),), tuple((g, p) for p in _APPEAL_PARTS), "appeal")
                   for g in groups]
     units: list[tuple[Unit, list[Token], str]] = []
@@ -733,9 +770,9 @@ def _read_appeals(ctx: _Context) -> None:
     if len(labelled) >= 2:
         for path in labelled:
             node = root.children[path[0]]
-            cands, kept = _candidates(ctx.rows[path].values, [node.children[p].kind for p in parts])
-            units.append((Unit(tuple((*path, p) for p in parts), tuple(cands), _printed(kept)),
-                          kept, ctx.rows[path].label))
+            unit, kept = _unit(tuple((*path, p) for p in parts), ctx.rows[path].values,
+                               [node.children[p].kind for p in parts])
+            units.append((unit, kept, ctx.rows[path].label))
     else:
         values = ctx.unlabelled + [t for r in ctx.rows.values() for t in r.values]
         printed_blank = values and all(t.kind == "blank" for t in values)
@@ -744,9 +781,8 @@ def _read_appeals(ctx: _Context) -> None:
         if values:
             paths = tuple((g, p) for g in groups for p in parts)
             kinds = [root.children[g].children[p].kind for g, p in paths]
-            cands, kept = _candidates(values, kinds)
-            units.append((Unit(paths, tuple(cands), _printed(kept)), kept,
-                          _title(ctx.fmt, ("appeals",))))
+            unit, kept = _unit(paths, values, kinds)
+            units.append((unit, kept, _title(ctx.fmt, ("appeals",))))
             ctx.out.found = True
         ctx.rows = {}
     outcomes = solve([u for u, _, _ in units], identities)
@@ -763,40 +799,50 @@ def _read_appeals(ctx: _Context) -> None:
 # ------------------------------------------------------------------- entry
 
 
-_X_KEY = re.compile(r"x_[A-Za-z0-9_]+")
+def _extension_names(fmt: Format, section: str) -> dict[str, str]:
+    """Normalised layout title → key of the extension columns of a section's
+    rows that are printed as columns of their own (not x_legal_entities,
+    which stands under 法人或其他组织, nor x_subtotal, a row)."""
+    names: dict[str, str] = {}
+    for _, node in layout(fmt).children[section].walk():
+        if node.key.startswith("x_") and node.key not in {LEGAL_ENTITIES, SUBTOTAL}:
+            names.setdefault(normalize_label(node.title), node.key)
+    return names
 
 
-def _extension_cells(ctx: _Context, stream: Sequence[Token]) -> None:
-    """Values under a grid column headed by an ``x_`` key (as the renderer
-    prints a row's extension keys) go to that key of the row."""
-    headed: dict[tuple[int, int], str] = {}
-    for token in stream:
-        if token.table >= 0 and token.kind == "text" and _X_KEY.fullmatch(token.text):
-            headed[(token.table, token.col)] = token.text
-    if not headed:
-        return
-    for row in ctx.rows.values():
-        kept: list[Token] = []
-        for token in row.values:
-            key = headed.get((token.table, token.col))
-            if key is None:
-                kept.append(token)
-                continue
-            if token.kind == "blank":
-                continue  # an extension column left empty: the row has no such key
-            path = (*row.path, key)
-            _put(ctx.out.data, path, parse_value(token.text).value)
-            ctx.out.cells[to_pointer((ctx.section, *path))] = dict(token.origin)
-        row.values = kept
+def _extension_cells(ctx: _Context, extensions: Sequence[Token]) -> None:
+    """Cells under a grid column headed by an ``x_`` key (as the renderer
+    prints a row's extension keys) go to that key of the row printed on
+    their line: a number as a number, anything else as the text printed (a
+    key the layout says is text always as text). A cell on no row's line is
+    reported."""
+    by_line = {row.line: row for row in ctx.rows.values()}
+    for token in extensions:
+        row = by_line.get(token.row)
+        if row is None:
+            ctx.out.findings.append(notes.finding(
+                "IMP-LAYOUT", ctx.fmt, (ctx.section,),
+                f"“{token.key}”栏的“{notes.clip(token.text)}”不在任何一行上，未导入",
+                f"“{notes.clip(token.text)}” under the column {token.key} is on no row of the "
+                "table and was not imported", origin=token.origin))
+            continue
+        path = (*row.path, token.key)
+        node = node_at(ctx.fmt, (ctx.section, *path))
+        number = parse_value(token.text).value if node is None or node.kind != "text" else None
+        _put(ctx.out.data, path, token.text if number is None else number)
+        ctx.out.cells[to_pointer((ctx.section, *path))] = dict(token.origin)
 
 
 def read_tables(fmt: Format, section: str, blocks: Sequence[Block]) -> SectionTables:
     """Read the tables of table section ``section`` from its blocks."""
     ctx = _Context(fmt, section, section_specs(fmt, section), SectionTables())
-    stream = tokens(blocks)
+    # 四 is one row of fifteen columns: an extension column there would need
+    # its group, which the printed header does not say as a key.
+    names = _extension_names(fmt, section) if section != "appeals" else None
+    everything = tokens(blocks, names)
+    stream = [t for t in everything if t.kind != "extension"]
     _collect(ctx, stream)
-    if section != "appeals":
-        _extension_cells(ctx, stream)
+    _extension_cells(ctx, [t for t in everything if t.kind == "extension"])
     if section == "proactive":
         _read_proactive(ctx)
     elif section == "applications":

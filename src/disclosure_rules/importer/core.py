@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +26,18 @@ from ..findings import Finding, json_value
 from ..formats import format_for_year
 from ..layout import Format, layout
 from ..loading import looks_like_path, read_file
-from ..pointer import to_pointer
-from ..render import META_MARK
+from ..normalize import normalize_label
+from ..render import META_MARK, section_keys
 from . import notes
 from .cells import read_tables
 from .docx import docx_blocks, is_docx
 from .html import html_blocks
-from .meta import TitleFacts, detect_format, organ_facts, published_on, title_facts
+from .meta import TitleFacts, detect_format, is_title, organ_facts, published_on, title_facts
 from .model import Block, Grid, Line
 from .pdf import pdf_blocks
 from .prose import full_width, looks_wrapped, paragraphs
-from .sections import SECTION_KEYS, Sections, find_sections
-from .tables import find_labels, section_specs
+from .sections import Sections, find_sections
+from .tables import Spec, find_labels, section_specs
 from .text import text_blocks
 
 __all__ = ["KINDS", "Imported", "document_json", "import_report"]
@@ -44,7 +45,6 @@ __all__ = ["KINDS", "Imported", "document_json", "import_report"]
 KINDS = ("text", "markdown", "html", "pdf", "docx")
 _SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".docx": "docx"}
-_TABLE_SECTIONS = ("proactive", "applications", "appeals")
 _MAX_BYTES = 64 * 1024 * 1024
 _MD_META = re.compile(r"<!--\s*" + META_MARK + r"\s+(\{.*?\})\s*-->", re.DOTALL)
 #: page furniture that ends a report's last section on web pages
@@ -114,12 +114,11 @@ def _detect_kind(data: str | bytes, suffix: str) -> str:
 
 
 def _decode(data: str | bytes, name: str, kind: str) -> str:
-    """Bytes → text (UTF-8, UTF-16 with BOM, GBK); binary or empty input is refused."""
+    """Bytes → text (UTF-8, UTF-16 with BOM, GBK); binary input, or text
+    that is empty once its byte-order mark is gone, is refused."""
     if isinstance(data, str):
         text = data
     else:
-        if not data.strip():
-            raise ImportReportError("文件是空的 (the file is empty)", file=name)
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -201,7 +200,7 @@ def _embedded(raw: str) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_float=Decimal)  # money as written, as documents load
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
@@ -226,50 +225,48 @@ def _split_table_section(fmt: Format, key: str, body: Sequence[Block]
     """Prose lines (before/after the tables, or sentences among them) and
     table material of a table section."""
     specs = section_specs(fmt, key)
-    flags: list[bool] = []
-    for block in body:
-        if isinstance(block, Grid):
-            flags.append(True)
-            continue
-        text = block.text.strip()
-        if not text:
-            flags.append(False)
-            continue
-        norm = re.sub(r"\s+", "", text)
-        values = len(re.findall(r"\d+", text))
-        # a line of numbers (and separators): not one of separators alone ("，")
-        numbers_only = values > 0 and _NUMBERS_ONLY.fullmatch(text) is not None
-        sentence = "。" in text and values < 6
-        flags.append("\t" in text or numbers_only or values >= 6 or (not sentence and (
-            values >= 2 or _NOTE in norm or bool(find_labels(_norm(text), specs)))))
-    marked = [i for i, f in enumerate(flags) if f]
+    # per block: (table material?, a sentence among the tables?)
+    kinds = [_table_line(block, specs) for block in body]
+    marked = [i for i, (table_like, _) in enumerate(kinds) if table_like]
     if not marked:
         return [b for b in body if isinstance(b, Line)], []
     first, last = marked[0], marked[-1]
     prose: list[Line] = []
     table: list[Block] = []
     for i, block in enumerate(body):
+        table_like, sentence = kinds[i]
         if isinstance(block, Grid):
-            if block.width <= 1 and not flags[i]:
+            if block.width <= 1 and not table_like:
                 prose.extend(block.text_lines())
             else:
                 table.append(block)
-            continue
-        text = block.text
-        outside = i < first or i > last
-        sentence = "。" in text and len(re.findall(r"\d+", text)) < 6 and "\t" not in text
-        if outside or sentence:
+        elif i < first or i > last or sentence:
             prose.append(block)
         else:
             table.append(block)
     return prose, table
 
 
-def _norm(text: str) -> str:
-    """The §4.0 normalised form of a line."""
-    from ..normalize import normalize_label  # tiny helper; keeps this module's imports flat
-
-    return normalize_label(text)
+def _table_line(block: Block, specs: tuple[Spec, ...]) -> tuple[bool, bool]:
+    """Whether a block of a table section is table material, and whether it
+    is a sentence (prose even between the tables): a grid is material; a
+    line is when it has a tab, is numbers only, has six numbers or more, or
+    — not being a sentence (a "。" with fewer than six numbers, no tab) —
+    has two numbers, the header note or a label."""
+    if isinstance(block, Grid):
+        return True, False
+    text = block.text.strip()
+    if not text:
+        return False, False
+    values = len(re.findall(r"\d+", text))
+    tabbed = "\t" in text
+    sentence = "。" in text and values < 6 and not tabbed
+    # a line of numbers (and separators): not one of separators alone ("，")
+    numbers_only = values > 0 and _NUMBERS_ONLY.fullmatch(text) is not None
+    table_like = tabbed or numbers_only or values >= 6 or (not sentence and (
+        values >= 2 or _NOTE in re.sub(r"\s+", "", text)
+        or bool(find_labels(normalize_label(text), specs))))
+    return table_like, sentence
 
 
 # page metadata printed above a report on web pages and archives
@@ -281,19 +278,17 @@ _METADATA = re.compile(
 
 def _preamble(blocks: Sequence[Block], facts: TitleFacts) -> list[Line]:
     """The text printed between the title and 一、总体情况 (not page
-    metadata such as "发布时间：…"), kept under ``x_preamble``."""
-    lines = _lines(blocks)
-    if facts.line is None:
+    metadata such as "发布时间：…", nor a title repeated), kept under
+    ``x_preamble``."""
+    if facts.year is None:
         return []
-    # the hints (page title) come first in the searched lines
-    texts = [line.text for line in lines]
-    try:
-        title_at = next(i for i, t in enumerate(texts) if title_facts([t]).year is not None)
-    except StopIteration:
+    lines = _lines(blocks)
+    title_at = next((i for i, line in enumerate(lines) if is_title(line.text)), None)
+    if title_at is None:
         return []
     out = [line for line in lines[title_at + 1:]
            if not _METADATA.match(line.text)
-           and not (len(line.text) <= 60 and title_facts([line.text]).year)]
+           and not (len(line.text) <= 60 and is_title(line.text))]
     return out if any(line.text.strip() for line in out) else []
 
 
@@ -332,9 +327,7 @@ def import_report(source: str | bytes | os.PathLike[str], *, kind: str | None = 
     if kind is not None and kind not in KINDS:
         raise ImportReportError(f"未知的输入类型 {kind!r}（应为 {', '.join(KINDS)}）(unknown kind)",
                                 file=label)
-    if isinstance(data, bytes) and not data.strip():
-        raise ImportReportError("文件是空的 (the file is empty)", file=label)
-    if isinstance(data, str) and not data.strip():
+    if not data.strip():
         raise ImportReportError("文件是空的 (the file is empty)", file=label)
     kind = kind or _detect_kind(data, suffix)
     read = _blocks(data, label, kind)
@@ -354,7 +347,9 @@ class _Prose:
 
 def _format_of(read: _Input, sections: Sections, facts: TitleFacts, blocks: Sequence[Block],
                label: str) -> Format:
-    """The format the tables use (their signature labels), else by year."""
+    """The format the tables use (their signature labels), else the one the
+    renderer's note declares, else by year (as checking chooses the format,
+    and so as the renderer draws the tables)."""
     table_text = "\n".join(
         b.text if isinstance(b, Line) else "\n".join(c.text for row in b.rows for c in row)
         for key in ("proactive", "applications") for b in sections.bodies.get(key, [])
@@ -367,7 +362,7 @@ def _format_of(read: _Input, sections: Sections, facts: TitleFacts, blocks: Sequ
             "没有找到政府信息公开工作年度报告的内容（六部分标题和表格都没有）"
             "(no annual report found: none of the six sections and no table)", file=label)
     declared = read.embedded.get("format")
-    if declared in ("2019", "2021"):
+    if detected is None and declared in ("2019", "2021"):
         return declared  # type: ignore[no-any-return]
     return detected or format_for_year(facts.year) or "2021"
 
@@ -434,7 +429,7 @@ def _section(key: str, reading: _Reading) -> dict[str, Any]:
             "imported as that section", origin=heading.origin))
     body = sections.bodies.get(key, [])
     tables = None
-    if key in _TABLE_SECTIONS:
+    if node.role == "table-section":
         lines, table_blocks = _split_table_section(fmt, key, body)
         tables = read_tables(fmt, key, table_blocks)
     else:
@@ -468,9 +463,10 @@ def _build(read: _Input, kind: str, label: str) -> Imported:
     wrapped = kind == "pdf" or (kind == "text" and looks_wrapped(all_lines))
     prose = _Prose(wrapped, full_width(all_lines) if wrapped and kind != "pdf" else None)
     cells: dict[str, dict[str, Any]] = {}
-    last = max(sections.headings, key=SECTION_KEYS.index, default=None)
+    keys = section_keys(fmt)
+    last = max(sections.headings, key=keys.index, default=None)
     reading = _Reading(fmt, sections, prose, last, findings, cells)
-    for number, key in enumerate(SECTION_KEYS):
+    for number, key in enumerate(keys):
         if key in sections.headings:
             document[key] = _section(key, reading)
             continue
@@ -486,21 +482,6 @@ def _build(read: _Input, kind: str, label: str) -> Imported:
         "sections": {k: dict(h.origin) for k, h in sections.headings.items()},
         "cells": cells,
     }
-    _record_units(document, fmt, cells)
     findings.sort(key=lambda f: f.sort_key)
     return Imported(document, tuple(findings), kind, label)
 
-
-def _record_units(document: dict[str, Any], fmt: Format, cells: dict[str, dict[str, Any]]) -> None:
-    """A unit printed in a money cell ("251000元") is kept in the row's
-    ``x_unit``: the rules judge a stated unit differently from a bare number."""
-    for path, node in layout(fmt).walk():
-        if node.kind != "money":
-            continue
-        printed = str(cells.get(to_pointer(path), {}).get("text", ""))
-        unit = next((u for u in ("万元", "元") if printed.rstrip().endswith(u)), "")
-        row = document
-        for key in path[:-1]:
-            row = row.get(key) if isinstance(row, dict) else None  # type: ignore[assignment]
-        if unit and isinstance(row, dict) and path[-1] in row:
-            row["x_unit"] = unit

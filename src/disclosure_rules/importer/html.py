@@ -2,21 +2,25 @@
 
 The page is parsed into a light element tree (tolerating the unclosed
 ``<p>``, ``<td>``, ``<tr>`` and ``<li>`` that published pages are full of),
-then walked: block elements give :class:`~.model.Line` s, each ``<table>``
-gives a :class:`~.model.Grid` with ``rowspan``/``colspan`` expanded into
-grid positions. A table that holds other tables is page layout, not data:
-its cells are walked as ordinary content. Scripts, styles, navigation,
-menus and footers are ignored. The page ``<title>`` and the ``PubDate`` /
-``ArticleTitle`` meta tags that government sites carry are kept as hints.
+then walked (with explicit stacks: any depth of nesting is read):
+block elements give :class:`~.model.Line` s, each ``<table>`` gives a
+:class:`~.model.Grid` whose cells are placed by their ``rowspan`` /
+``colspan`` (a rowspan reaches at most the table's last row). A table that
+holds other tables is page layout, not data: its cells are walked as
+ordinary content. Scripts, styles, navigation, menus and footers are
+ignored. The page ``<title>`` and the ``PubDate`` / ``ArticleTitle`` meta
+tags that government sites carry are kept as hints.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .model import Block, Grid, GridCell, Line
+from ..errors import ImportReportError
+from .model import Block, Grid, GridCell, Line, span
 
 __all__ = ["HtmlPage", "html_blocks"]
 
@@ -49,6 +53,9 @@ _CLOSES = {
 }
 # A closing tag may not close past these (a stray </td> stays inside its table).
 _BARRIER = frozenset({"table"})
+#: the most rows a table's rowspans may reach into, all cells together (far
+#: beyond any report; a page of absurd spans is refused, not read for minutes)
+_MAX_SPANNED = 2_000_000
 
 
 @dataclass(slots=True, eq=False)
@@ -66,9 +73,18 @@ class _TreeBuilder(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.root = _Element("#root", {}, 1)
         self.stack: list[_Element] = [self.root]
+        #: how many elements of each tag are open (a closing tag of none is
+        #: ignored at once, however deep the page)
+        self.open: dict[str, int] = {}
         self.title_parts: list[str] = []
         self.meta: dict[str, str] = {}
         self._in_title = False
+
+    def _close_from(self, i: int) -> None:
+        """Close the open elements from stack position ``i`` up."""
+        for element in self.stack[i:]:
+            self.open[element.tag] -= 1
+        del self.stack[i:]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k.lower(): (v or "") for k, v in attrs}
@@ -88,7 +104,7 @@ class _TreeBuilder(HTMLParser):
                 if open_tag in _BARRIER:
                     break
                 if open_tag in closes:
-                    del self.stack[i:]
+                    self._close_from(i)
                     break
                 if tag in {"td", "th"} and open_tag == "tr":
                     break
@@ -100,19 +116,22 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(element)
         if tag not in _VOID:
             self.stack.append(element)
+            self.open[tag] = self.open.get(tag, 0) + 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag not in _VOID and self.stack[-1].tag == tag:
-            self.stack.pop()
+            self._close_from(len(self.stack) - 1)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
             return
+        if not self.open.get(tag):
+            return
         for i in range(len(self.stack) - 1, 0, -1):
             if self.stack[i].tag == tag:
-                del self.stack[i:]
+                self._close_from(i)
                 return
             if self.stack[i].tag in _BARRIER and tag not in _BARRIER:
                 return
@@ -148,32 +167,37 @@ def _skipped(element: _Element) -> bool:
     )
 
 
+def _descendants(element: _Element) -> Iterator[_Element | str]:
+    """The content below an element in document order, page furniture
+    (and what it holds) left out; without recursion."""
+    stack = [iter(element.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
+        if isinstance(child, str):
+            yield child
+        elif not _skipped(child):
+            yield child
+            stack.append(iter(child.children))
+
+
 def _has_table(element: _Element) -> bool:
     """Whether an element holds a table (then it is layout, not data)."""
-    return any(
-        isinstance(child, _Element) and not _skipped(child)
-        and (child.tag == "table" or _has_table(child))
-        for child in element.children
-    )
+    return any(isinstance(node, _Element) and node.tag == "table"
+               for node in _descendants(element))
 
 
 def _cell_text(element: _Element) -> str:
     """The text of a table cell, with line breaks where the page breaks lines."""
     parts: list[str] = []
-
-    def walk(node: _Element) -> None:
-        for child in node.children:
-            if isinstance(child, str):
-                parts.append(child)
-            elif not _skipped(child):
-                if child.tag == "br":
-                    parts.append("\n")
-                    continue
-                if child.tag in {"p", "div", "li"} and parts and not parts[-1].endswith("\n"):
-                    parts.append("\n")
-                walk(child)
-
-    walk(element)
+    for node in _descendants(element):
+        if isinstance(node, str):
+            parts.append(node)
+        elif node.tag == "br" or (node.tag in {"p", "div", "li"} and parts
+                                  and not parts[-1].endswith("\n")):
+            parts.append("\n")  # a line break, or a block that starts a line
     return "".join(parts).replace("\xa0", " ").strip()
 
 
@@ -196,8 +220,18 @@ class _Walker:
         self.buffer = []
         self.buffer_level = 0
 
-    def walk(self, node: _Element) -> None:
-        for child in node.children:
+    def walk(self, root: _Element) -> None:
+        """Walk the tree below ``root`` (a stack of open elements, each with
+        whether it is a block: a block is flushed when it closes)."""
+        stack: list[tuple[Iterator[_Element | str], bool]] = [(iter(root.children), False)]
+        while stack:
+            children, block = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if block:
+                    self.flush()
+                continue
             if isinstance(child, str):
                 if not self.buffer:
                     self.buffer_line = self.line_hint
@@ -213,45 +247,42 @@ class _Walker:
                 self.flush()
                 self.table(child)
                 continue
-            block = child.tag in _BLOCK
-            if block:
+            opens_block = child.tag in _BLOCK
+            if opens_block:
                 self.flush()
                 self.buffer_line = child.line
                 if re.fullmatch(r"h[1-6]", child.tag):
                     self.buffer_level = int(child.tag[1])
-            self.walk(child)
-            if block:
-                self.flush()
+            stack.append((iter(child.children), opens_block))
 
     def table(self, element: _Element) -> None:
         self.tables += 1
         t = self.tables
-        rows: list[_Element] = []
-
-        def collect(node: _Element) -> None:
-            for child in node.children:
-                if isinstance(child, _Element) and not _skipped(child):
-                    if child.tag == "tr":
-                        rows.append(child)
-                    elif child.tag in {"thead", "tbody", "tfoot"}:
-                        collect(child)
-
-        collect(element)
-        occupied: set[tuple[int, int]] = set()
+        rows = _table_rows(element)
+        # for each row, the column ranges that rowspans from above cover
+        covered: list[list[tuple[int, int]]] = [[] for _ in rows]
+        spanned = 0
         grid_rows: list[tuple[GridCell, ...]] = []
         for r, tr in enumerate(rows):
+            taken = sorted(covered[r])
+            k = 0
             cells: list[GridCell] = []
             col = 0
             for td in tr.children:
                 if not isinstance(td, _Element) or td.tag not in {"td", "th"} or _skipped(td):
                     continue
-                while (r, col) in occupied:
-                    col += 1
-                rowspan = _span(td.attrs.get("rowspan"))
-                colspan = _span(td.attrs.get("colspan"))
-                for dr in range(rowspan):
-                    for dc in range(colspan):
-                        occupied.add((r + dr, col + dc))
+                while k < len(taken) and taken[k][0] <= col:
+                    col = max(col, taken[k][1])
+                    k += 1
+                rowspan = min(span(td.attrs.get("rowspan")), len(rows) - r)
+                colspan = span(td.attrs.get("colspan"))
+                spanned += rowspan - 1
+                if spanned > _MAX_SPANNED:
+                    raise ImportReportError(
+                        "表格的合并单元格过多，不像年度报告 (a table's merged cells are too many "
+                        "for a report)")
+                for below in covered[r + 1:r + rowspan]:
+                    below.append((col, col + colspan))
                 cells.append(GridCell(_cell_text(td), r, col,
                                       {"table": t, "row": r + 1, "column": col + 1},
                                       rowspan=rowspan, colspan=colspan))
@@ -261,15 +292,20 @@ class _Walker:
             self.blocks.append(Grid(tuple(grid_rows), {"table": t}))
 
 
-def _span(value: str | None) -> int:
-    """A rowspan/colspan attribute as a sane integer."""
-    if not value:
-        return 1
-    digits = re.match(r"\s*(\d+)", value)
-    if digits is None:
-        return 1
-    # A span of 0 or an absurd span is a broken page, not a table of 10⁶ rows.
-    return min(max(int(digits.group(1)), 1), 200)
+def _table_rows(table: _Element) -> list[_Element]:
+    """The rows of a table, also those inside its thead/tbody/tfoot."""
+    rows: list[_Element] = []
+    stack = [iter(table.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, _Element) and not _skipped(child):
+            if child.tag == "tr":
+                rows.append(child)
+            elif child.tag in {"thead", "tbody", "tfoot"}:
+                stack.append(iter(child.children))
+    return rows
 
 
 def html_blocks(text: str) -> HtmlPage:

@@ -27,7 +27,8 @@ from ..layout import FORMATS, Format, layout
 from ..normalize import label_key, normalize_label
 from .numbers import fold
 
-__all__ = ["TitleFacts", "detect_format", "organ_facts", "published_on", "title_facts"]
+__all__ = ["TitleFacts", "detect_format", "is_title", "organ_facts", "published_on",
+           "title_facts"]
 
 _TITLE = re.compile(
     r"(?P<pre>[^\d\n]*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<mid>[^\n]*?)\s*"
@@ -55,11 +56,10 @@ _ZONES = ("开发区", "新区", "实验区", "高新区", "园区", "示范区"
 
 @dataclass(frozen=True, slots=True)
 class TitleFacts:
-    """What the title says: year, organ name, and where it was found."""
+    """What the title says: year and organ name (both None: no title found)."""
 
     year: int | None
     organ: str | None
-    line: int | None  # index into the lines searched
 
 
 def _clean_organ(text: str) -> str:
@@ -68,11 +68,20 @@ def _clean_organ(text: str) -> str:
     return re.sub(r"(?:关于|的)$", "", text).strip()
 
 
+def _title_match(raw: str) -> re.Match[str] | None:
+    """The report title in a line, if it is one."""
+    return _TITLE.search(_LABEL_PREFIX.sub("", raw.strip()))
+
+
+def is_title(line: str) -> bool:
+    """Whether a line is a report title (what :func:`title_facts` reads)."""
+    return _title_match(line) is not None
+
+
 def title_facts(lines: Sequence[str]) -> TitleFacts:
     """Year and organ from the first title-like line of ``lines``."""
     for i, raw in enumerate(lines):
-        line = _LABEL_PREFIX.sub("", raw.strip())
-        match = _TITLE.search(line)
+        match = _title_match(raw)
         if match is None:
             continue
         year = int(match.group("year"))
@@ -87,8 +96,8 @@ def title_facts(lines: Sequence[str]) -> TitleFacts:
                 if previous and _ORGAN_LINE.match(previous):
                     organ = previous
                     break
-        return TitleFacts(year, organ, i)
-    return TitleFacts(None, None, None)
+        return TitleFacts(year, organ)
+    return TitleFacts(None, None)
 
 
 def organ_facts(name: str) -> dict[str, str]:

@@ -17,12 +17,28 @@ for PDF (all 1-based).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Block", "Grid", "GridCell", "Line", "Origin"]
+__all__ = ["MAX_SPAN", "Block", "Grid", "GridCell", "Line", "Origin", "span"]
 
 Origin = Mapping[str, int]
+
+#: the widest or tallest span a cell is given: a span of 0 or an absurd
+#: span is a broken page, not a table of 10⁶ rows
+MAX_SPAN = 200
+_SPAN = re.compile(r"\s*0*(\d+)")
+
+
+def span(value: str | None) -> int:
+    """A span attribute (HTML ``rowspan``/``colspan``, DOCX ``gridSpan``) as
+    a sane integer: 1 when absent or unreadable, at most :data:`MAX_SPAN`."""
+    digits = _SPAN.match(value or "")
+    if digits is None:
+        return 1
+    text = digits.group(1)
+    return MAX_SPAN if len(text) > 3 else min(max(int(text), 1), MAX_SPAN)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -24,12 +24,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..explain import format_value
 from ..findings import Cell, Finding, Message, Severity
 from ..layout import Format, label_path
 from ..pointer import to_pointer
 from .model import Origin
 
-__all__ = ["TITLES", "finding", "reading_text", "shown", "shown_en"]
+__all__ = ["TITLES", "clip", "finding", "reading_text"]
+
+_CLIP = 60
 
 TITLES: dict[str, tuple[Severity, Message]] = {
     "IMP-UNRESOLVED": (Severity.WARNING,
@@ -51,7 +54,7 @@ def finding(rule_id: str, fmt: Format, parts: Sequence[str], zh: str, en: str, *
         rule_id=rule_id,
         severity=severity,
         pointer=to_pointer(parts),
-        label=label_path(fmt, parts) if parts else "（整个报告）",
+        label=label_path(fmt, parts),
         message=Message(zh, en),
         cells=tuple(Cell(to_pointer(p), label_path(fmt, p), v) for p, v in cells),
         cite="",
@@ -60,16 +63,12 @@ def finding(rule_id: str, fmt: Format, parts: Sequence[str], zh: str, en: str, *
     )
 
 
-def shown(value: Any) -> str:
-    """A cell value as the messages print it ("空白" for None)."""
-    return "空白" if value is None else str(value)
-
-
-def shown_en(value: Any) -> str:
-    """The English twin of :func:`shown`."""
-    return "blank" if value is None else str(value)
-
-
 def reading_text(values: Sequence[Any], *, en: bool = False) -> str:
-    """A reading as "64 | 0 | 0 | 2"."""
-    return " | ".join(shown_en(v) if en else shown(v) for v in values)
+    """A reading as "64 | 0 | 0 | 2" (a blank cell as 空白 / blank)."""
+    lang = "en" if en else "zh"
+    return " | ".join(format_value(v, lang) for v in values)
+
+
+def clip(text: str) -> str:
+    """Printed text as a message quotes it: at most 60 characters."""
+    return text if len(text) <= _CLIP else text[:_CLIP] + "…"

@@ -21,24 +21,16 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from ..render import ends_sentence
 from .model import Line
 
 __all__ = ["ends_sentence", "is_subheading", "looks_wrapped", "paragraphs"]
 
-_FINAL = "。！？；：…!?;:"
-_CLOSERS = "）)”’」』》】\"'"
 _ENUMERATOR = re.compile(
     r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}\s*[.、．](?!\d)|"
     r"[（(]\d{1,2}[)）])"
 )
 _SUBHEADING_MAX = 30
-
-
-def ends_sentence(text: str) -> bool:
-    """Whether ``text`` ends with sentence-final punctuation (closing quotes
-    and brackets after it allowed)."""
-    stripped = text.rstrip().rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _FINAL
 
 
 def is_subheading(text: str) -> bool:
@@ -78,14 +70,15 @@ def full_width(lines: Sequence[Line]) -> int | None:
     return value if count >= 3 else None
 
 
-def _joinable(previous: Line, line: Line) -> bool:
-    """Whether a line continues the previous one's sentence."""
+def _may_continue(previous: Line, line: Line) -> bool:
+    """Whether the structure lets a line continue the previous one: neither
+    is a heading, the previous is no sub-heading, the line starts no
+    enumerated item."""
     return (
         previous.level == 0
         and line.level == 0
-        and not ends_sentence(previous.text)
         and not is_subheading(previous.text)
-        and not _ENUMERATOR.match(line.text)
+        and not _ENUMERATOR.match(line.text.strip())
     )
 
 
@@ -112,13 +105,7 @@ def paragraphs(lines: Sequence[Line], *, wrapped: bool = False,
         if previous is not None and out:
             if wrapped and not blank_before and line.indent is not None:
                 # PDF layout: a paragraph starts where a line is indented
-                join = (
-                    not line.indent
-                    and previous.level == 0
-                    and line.level == 0
-                    and not is_subheading(previous.text)
-                    and not _ENUMERATOR.match(text)
-                )
+                join = not line.indent and _may_continue(previous, line)
             elif wrapped and not blank_before and full is not None:
                 expected = full - (_INDENT if starts else 0)
                 # a short line ends its paragraph; after a full line that ends a
@@ -127,13 +114,11 @@ def paragraphs(lines: Sequence[Line], *, wrapped: bool = False,
                 join = (
                     width(previous.text.strip()) >= expected - _SLACK
                     and not (ends_sentence(previous.text) and indented)
-                    and previous.level == 0
-                    and line.level == 0
-                    and not is_subheading(previous.text)
-                    and not _ENUMERATOR.match(text)
+                    and _may_continue(previous, line)
                 )
             elif wrapped or blank_before:
-                join = _joinable(previous, line)
+                # a sentence left open continues on the next line
+                join = not ends_sentence(previous.text) and _may_continue(previous, line)
         if join:
             out[-1] += text
         else:

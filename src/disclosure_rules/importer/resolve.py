@@ -56,22 +56,27 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One reading of a unit: a value per cell, and what it assumed."""
+    """One reading of a unit: a value per cell, and what it assumed;
+    ``units`` are the units printed with the cells' numbers ("元")."""
 
     values: tuple[Value, ...]
     texts: tuple[str | None, ...]
     tokens: tuple[int, ...]
     how: str = "exact"
     dropped: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """Cells printed as one run of tokens, with the readings of the run."""
+    """Cells printed as one run of tokens, with the readings of the run.
+    ``complete`` is False when the run has more readings than were listed:
+    then it has no candidates (none may be chosen) and its cells stay None."""
 
     paths: tuple[Path, ...]
     candidates: tuple[Candidate, ...]
     printed: str = ""
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,15 +202,13 @@ def _undecided(unit: Unit, options: Sequence[Candidate]) -> Outcome:
     return Outcome(tuple(merged), "unresolved", None, tuple(options))
 
 
-def solve(units: Sequence[Unit], identities: Sequence[Identity],
-          fixed: Mapping[Path, Value] | None = None) -> list[Outcome]:
+def solve(units: Sequence[Unit], identities: Sequence[Identity]) -> list[Outcome]:
     """Decide each unit's reading (see the module docstring)."""
     by_path: dict[Path, list[Identity]] = {}
     for identity in identities:
         for path in identity.paths:
             by_path.setdefault(path, []).append(identity)
-    value = dict(fixed or {})
-    state = _State(units, identities, value, set(value), [_dedupe(u.candidates) for u in units],
+    state = _State(units, identities, {}, set(), [_dedupe(u.candidates) for u in units],
                    [None] * len(units), by_path)
     for i, options in enumerate(state.options):
         if len(options) == 1:

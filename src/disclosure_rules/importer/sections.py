@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from ..layout import Format, layout
 from ..normalize import label_key, normalize_label
+from ..render import section_keys
 from .model import Block, Line, Origin
 
-__all__ = ["SECTION_KEYS", "Heading", "Sections", "find_sections", "normalized_map"]
+__all__ = ["Heading", "Sections", "find_sections", "normalized_map"]
 
-SECTION_KEYS = ("overview", "proactive", "applications", "appeals", "problems", "other_matters")
 _ORDINALS = "一二三四五六"
 _FUZZY = 0.8
 
@@ -56,7 +56,7 @@ def _titles(fmt: Format) -> tuple[_Title, ...]:
     """The six sections' titles and variants, from the layout."""
     root = layout(fmt)
     out: list[_Title] = []
-    for ordinal, key in zip(_ORDINALS, SECTION_KEYS, strict=True):
+    for ordinal, key in zip(_ORDINALS, section_keys(fmt), strict=True):
         node = root.children[key]
         names = [label_key(node.title), *(label_key(v) for v in node.variants)]
         out.append(_Title(key, ordinal, tuple(dict.fromkeys(names))))

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Literal
 
 from ..layout import Format, Node, layout
 from ..normalize import label_key, normalize_label, strip_numbering
 from .model import Block, Grid, Line, Origin
-from .numbers import fold, is_dash, split_piece
+from .numbers import attach_units, fold, is_dash, is_unit, split_piece
 from .resolve import Path
 
 __all__ = [
@@ -180,8 +180,9 @@ def fuzzy_label(text: str, specs: Sequence[Spec]) -> tuple[Spec, float] | None:
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """A piece of table text: a label fragment, a printed value, or a
-    blank cell (``kind``), with its provenance.
+    """A piece of table text: a label fragment, a printed value, a blank
+    cell, or the whole text of a cell under an extension column (``kind``),
+    with its provenance.
 
     ``row`` numbers the source rows (lines, grid rows) of the region; ``col``
     is the field or grid column; ``cell`` says the token came from a cell or
@@ -189,7 +190,7 @@ class Token:
     fields at the edges of a run are padding, not cells (tab-separated text).
     """
 
-    kind: Literal["text", "value", "blank"]
+    kind: Literal["text", "value", "blank", "extension"]
     text: str
     origin: Origin
     row: int
@@ -200,6 +201,8 @@ class Token:
     #: cell's column span
     table: int = -1
     span: int = 1
+    #: the extension key of the column an ``extension`` token stands under
+    key: str = ""
 
 
 _NUMBERING_GAP = re.compile(r"(^|\s)(\d{1,2}[.、．])\s+(?=[^\d\s])")
@@ -211,11 +214,12 @@ def _field_tokens(text: str, origin: Origin, row: int, col: int, *, cell: bool,
     stripped = text.strip()
     if not stripped:
         return [Token("blank", "", origin, row, col, cell, padded, table, span)] if cell else []
-    if cell and is_dash(fold(stripped).replace(" ", "")):
-        return [Token("value", fold(stripped).replace(" ", ""), origin, row, col, cell, padded,
-                      table, span)]
+    whole = fold(stripped).replace(" ", "")
+    if cell and (is_dash(whole) or is_unit(whole)):
+        # a placeholder, or a unit with no number: a cell, not label text
+        return [Token("value", whole, origin, row, col, cell, padded, table, span)]
     # "1. 属于国家秘密": the row number belongs to the label after the space
-    stripped = _NUMBERING_GAP.sub(r"\1\2", stripped)
+    stripped = attach_units(_NUMBERING_GAP.sub(r"\1\2", stripped))
     out: list[Token] = []
     for piece in stripped.split():
         for kind, part in split_piece(piece):
@@ -223,8 +227,29 @@ def _field_tokens(text: str, origin: Origin, row: int, col: int, *, cell: bool,
     return out
 
 
-def tokens(blocks: Sequence[Block]) -> list[Token]:
-    """The token stream of a table region."""
+_X_KEY = re.compile(r"x_[A-Za-z0-9_]+")
+
+
+def _extension_columns(grid: Grid, names: Mapping[str, str]) -> dict[int, tuple[int, str]]:
+    """The grid's columns headed by an extension key (as the renderer prints
+    a row's ``x_`` keys: the key, or the layout title of a known one in
+    ``names``, normalised title → key): column → (header row, key)."""
+    out: dict[int, tuple[int, str]] = {}
+    for r, grid_row in enumerate(grid.rows):
+        for cell in grid_row:
+            text = cell.text.strip()
+            key = text if _X_KEY.fullmatch(text) else names.get(normalize_label(text))
+            if key is not None:
+                out.setdefault(cell.col, (r, key))
+    return out
+
+
+def tokens(blocks: Sequence[Block], extensions: Mapping[str, str] | None = None
+           ) -> list[Token]:
+    """The token stream of a table region. With ``extensions`` (normalised
+    layout title → ``x_`` key), each cell under a grid column headed by an
+    extension key is one ``extension`` token with the cell's text as
+    printed (a blank one gives none)."""
     out: list[Token] = []
     row = 0
     lines = [b for b in blocks if isinstance(b, Line)]
@@ -232,9 +257,17 @@ def tokens(blocks: Sequence[Block]) -> list[Token]:
     one_per_line = len(lines) >= 10 and single >= 0.7 * sum(1 for b in lines if b.text.strip())
     for index, block in enumerate(blocks):
         if isinstance(block, Grid):
-            for grid_row in block.rows:
+            headed = _extension_columns(block, extensions) if extensions is not None else {}
+            for r, grid_row in enumerate(block.rows):
                 row += 1
                 for cell in grid_row:
+                    head = headed.get(cell.col)
+                    if head is not None and r > head[0]:
+                        if cell.text.strip():
+                            out.append(Token("extension", cell.text.strip(), cell.origin, row,
+                                             cell.col, True, False, index, cell.colspan,
+                                             head[1]))
+                        continue
                     out.extend(_field_tokens(cell.text, cell.origin, row, cell.col, cell=True,
                                              padded=False, table=index, span=cell.colspan))
             continue
@@ -248,7 +281,22 @@ def tokens(blocks: Sequence[Block]) -> list[Token]:
                 out.append(Token("blank", "", block.origin, row, 0, False, True))
         else:
             out.extend(_field_tokens(text, block.origin, row, 0, cell=False, padded=False))
-    return _drop_leading_blanks(out)
+    return _drop_leading_blanks(_join_unit_cells(out))
+
+
+def _join_unit_cells(stream: list[Token]) -> list[Token]:
+    """A cell holding only a unit, after a number in the same row, is that
+    number's unit ("251000 | 元" reads as "251000元")."""
+    out: list[Token] = []
+    for token in stream:
+        previous = out[-1] if out else None
+        if (previous is not None and token.kind == "value" and is_unit(token.text)
+                and previous.kind == "value" and previous.row == token.row
+                and previous.text[-1:].isdigit()):
+            out[-1] = replace(previous, text=previous.text + token.text)
+            continue
+        out.append(token)
+    return out
 
 
 def _drop_leading_blanks(stream: list[Token]) -> list[Token]:

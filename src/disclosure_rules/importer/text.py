@@ -115,7 +115,7 @@ def text_blocks(text: str, *, first_line: int = 1) -> list[Block]:
         if PAGE_NUMBER.match(raw):
             continue
         heading = _HEADING.match(raw)
-        if heading is not None and raw.lstrip().startswith("#"):
+        if heading is not None:
             blocks.append(Line(clean_markdown(heading.group(2)), {"line": number},
                                level=len(heading.group(1))))
             continue
