@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from reportgen import to_json
 from strategies import json_values, reports
 
 from disclosure_rules import DocumentError, load_report, validate
-from disclosure_rules.fastschema import compile_schema
+from disclosure_rules.fastschema import Unsupported, compile_schema
 from disclosure_rules.layout import FORMATS, SCHEMA_FILES, layout, schema_documents
 from disclosure_rules.normalize import label_key, normalize_label
 from disclosure_rules.pointer import MISSING, resolve, split_pointer
@@ -266,3 +267,16 @@ def test_the_fast_path_agrees_with_jsonschema(data: st.DataObject) -> None:
         expected = not any(True for _ in _validators()[fmt].iter_errors(loaded))
         assert compiled[fmt](loaded) == expected, fmt
         assert is_valid(loaded, fmt) == expected, fmt
+
+
+def test_a_recursive_reference_is_left_to_jsonschema() -> None:
+    # the fast compiler handles the shipped schemas' subset; a schema that
+    # refers to itself is refused (validation then falls back to jsonschema)
+    tree = {"$defs": {"node": {"type": "object",
+                               "properties": {"child": {"$ref": "#/$defs/node"}}}},
+            "$ref": "#/$defs/node"}
+    with pytest.raises(Unsupported, match="recursive"):
+        compile_schema({"tree.json": tree}, "tree.json")
+    money = compile_schema({"m.json": {"type": ["number", "null"], "minimum": 0}}, "m.json")
+    assert [money(v) for v in (None, 0, 3, Decimal("0.5"), -1, Decimal("-0.01"), True, "1")] \
+        == [True, True, True, True, False, False, False, False]

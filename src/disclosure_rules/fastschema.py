@@ -91,7 +91,6 @@ class _Compiler:
         self.documents = documents
         self.cache: dict[tuple[str, str], Check] = {}
         self.busy: set[tuple[str, str]] = set()
-        self.boxes: dict[tuple[str, str], list[Check]] = {}
 
     def ref(self, ref: str, base: str) -> Check:
         file_part, _, fragment = ref.partition("#")
@@ -100,14 +99,9 @@ class _Compiler:
         if key in self.cache:
             return self.cache[key]
         if key in self.busy:
-            # A recursive reference: an indirection that the finished
-            # compilation fills in (the shipped schemas have none).
-            box = self.boxes.setdefault(key, [])
-
-            def deferred(v: Any) -> bool:
-                return box[0](v)
-
-            return deferred
+            # A recursive reference (the shipped schemas have none): left
+            # to jsonschema, which the caller falls back to.
+            raise Unsupported(f"recursive $ref {ref}")
         self.busy.add(key)
         target: Any = self.documents[target_base]
         for part in [p for p in fragment.split("/") if p]:
@@ -115,7 +109,6 @@ class _Compiler:
         compiled = self.compile(target, target_base)
         self.busy.discard(key)
         self.cache[key] = compiled
-        self.boxes.setdefault(key, []).append(compiled)
         return compiled
 
     def compile(self, schema: Mapping[str, Any], base: str) -> Check:
@@ -254,15 +247,7 @@ def _cell_check(schema: Mapping[str, Any]) -> Check | None:
         return lambda v: v.__class__ is int or v is None or is_integer(v)
     if keys == {"type", "minimum"} and typ == ["number", "null"] and schema["minimum"] == 0:
 
-        def money(v: Any) -> bool:
-            cls = v.__class__
-            if cls is int or cls is Decimal:
-                return is_number(v) and v >= 0
-            if v is None:
-                return True
-            return is_number(v) and v >= 0
-
-        return money
+        return lambda v: v is None or (is_number(v) and v >= 0)
     return None
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from .fastschema import is_integer
 from .layout import Format
-from .pointer import to_pointer
 
 __all__ = ["FormatInfo", "analyse_format", "format_for_year", "report_year"]
 
@@ -56,10 +55,6 @@ class FormatInfo:
     detected: Format | None
     mixed: bool
     signatures: Mapping[Format, tuple[tuple[str, ...], ...]]
-
-    def pointers(self, fmt: Format) -> tuple[str, ...]:
-        """The signature keys of ``fmt`` as JSON Pointers."""
-        return tuple(to_pointer(p) for p in self.signatures[fmt])
 
     @property
     def expected(self) -> Format | None:

@@ -19,7 +19,6 @@ from importlib.resources import files
 from typing import Any, Literal
 
 from .normalize import label_key, normalize_label
-from .pointer import split_pointer
 
 __all__ = [
     "FORMATS",
@@ -28,7 +27,6 @@ __all__ = [
     "label_path",
     "layout",
     "node_at",
-    "pointer_label",
     "schema_documents",
 ]
 
@@ -59,14 +57,11 @@ class Node:
     aliases: tuple[str, ...] = ()
     required: bool = False
     description: str = ""
-    unit: str = ""
     #: printed variants of a section title seen in real reports (domain.md §3)
     variants: tuple[str, ...] = ()
     children: Mapping[str, Node] = field(default_factory=dict)
     #: normalised key/title/alias → child key, for Chinese path segments
     index: Mapping[str, str] = field(default_factory=dict)
-    #: whether unknown ``x_`` keys are allowed below this object
-    extensible: bool = False
 
     @property
     def is_cell(self) -> bool:
@@ -169,7 +164,6 @@ def _build(key: str, schema: Mapping[str, Any], base: str, required: bool) -> No
                     # First writer wins; the uniqueness test in the suite
                     # guarantees there is no second writer with another key.
                     index.setdefault(form, child_key)
-    unit = "万元" if "万元" in merged.get("title", "") else ""
     return Node(
         key=key,
         title=merged.get("title", key),
@@ -178,11 +172,9 @@ def _build(key: str, schema: Mapping[str, Any], base: str, required: bool) -> No
         aliases=tuple(merged.get("x-aliases", ())),
         required=required,
         description=merged.get("description", ""),
-        unit=unit,
         variants=tuple(merged.get("x-title-variants", ())),
         children=children,
         index=index,
-        extensible="patternProperties" in merged,
     )
 
 
@@ -228,8 +220,3 @@ def _label_path(fmt: Format, parts: tuple[str | int, ...]) -> str:
             labels.append(child.title)
         node = child
     return " · ".join(labels) if labels else "（整个报告）"
-
-
-def pointer_label(fmt: Format, pointer: str) -> str:
-    """:func:`label_path` for an RFC 6901 pointer."""
-    return label_path(fmt, split_pointer(pointer))

@@ -175,12 +175,6 @@ def _constant(entry: str) -> Message:
     return Message(zh, en)
 
 
-def text(entry: str, lang: str, /, **fields: Any) -> str:
-    """One language of a catalogue entry."""
-    zh, en = _CATALOGUE[entry]
-    return (en if lang == "en" else zh).format(**fields)
-
-
 @dataclass(frozen=True, slots=True)
 class BuiltinRule:
     """Metadata of a check the structure stage performs itself."""
