@@ -419,28 +419,23 @@ def _merge_readings(tokens: Sequence[str | None], cells: int,
         # token i is in the run that began at token ``start``
         if not budget.spend():
             return
-        token = tokens[i]
-        if token is None:
-            blank = [*acc, Piece(None, i)]
-            if i == m - 1:
-                if joins == 0:
-                    yield Reading(tuple(blank), "merge")
-                return
-            yield from rec(i + 1, joins, i + 1, blank)
+        if tokens[i] is None:
+            yield from after(i, joins, [*acc, Piece(None, i)])
             return
         if joins and joinable[i] and not (tokens[start] or "").startswith("0"):
             yield from rec(i + 1, joins - 1, start, acc)  # join token i to the next
         if joins > ahead[i + 1] or not budget.spend():
             return
         text = "".join(t or "" for t in tokens[start:i + 1])
-        if not _no_leading_zero(text):
-            return
-        done = [*acc, Piece(text, start)]
-        if i == m - 1:
-            if joins == 0:
-                yield Reading(tuple(done), "merge")
-            return
-        yield from rec(i + 1, joins, i + 1, done)
+        if _no_leading_zero(text):
+            yield from after(i, joins, [*acc, Piece(text, start)])
+
+    def after(i: int, joins: int, acc: list[Piece]) -> Iterator[Reading]:
+        # token i closed a cell: the reading is done, or goes on at i + 1
+        if i < m - 1:
+            yield from rec(i + 1, joins, i + 1, acc)
+        elif joins == 0:
+            yield Reading(tuple(acc), "merge")
 
     if m - cells <= ahead[0]:
         yield from rec(0, m - cells, 0, [])
