@@ -70,6 +70,30 @@ def test_the_shared_parts_are_defined_once() -> None:
         assert '"natural_person"' not in text  # columns only in the common schema
 
 
+def _object_bodies(node: Any, path: str = "") -> list[tuple[str, str]]:
+    """(path, canonical text) of every object schema's properties below ``node``."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("properties"), dict):
+            found.append((path, json.dumps(node["properties"], sort_keys=True)))
+        for key, value in node.items():
+            found += _object_bodies(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _object_bodies(value, f"{path}/{index}")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(schema_documents()))
+def test_no_object_shape_is_written_twice_in_a_schema(name: str) -> None:
+    # rows of one shape (规章 and 规范性文件, 行政许可 and 行政处罚 …) refer
+    # to one definition: a column added to one cannot be forgotten in another
+    seen: dict[str, str] = {}
+    for path, body in _object_bodies(schema_documents()[name]):
+        assert body not in seen, f"{path} repeats {seen[body]}"
+        seen[body] = path
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_labels_and_aliases_are_unambiguous_within_each_object(fmt: str) -> None:
     for path, node in [((), layout(fmt)), *layout(fmt).walk()]:  # type: ignore[arg-type]
