@@ -814,11 +814,22 @@ def _extension_cells(ctx: _Context, extensions: Sequence[Token]) -> None:
     """Cells under a grid column headed by an ``x_`` key (as the renderer
     prints a row's extension keys) go to that key of the row printed on
     their line: a number as a number, anything else as the text printed (a
-    key the layout says is text always as text). A cell on no row's line is
-    reported."""
+    key the layout says is text always as text). A cell on no row's line,
+    and any under such a column of table 四, is reported."""
     by_line = {row.line: row for row in ctx.rows.values()}
     for token in extensions:
         row = by_line.get(token.row)
+        if ctx.section == "appeals":
+            # 四 is read as one run of fifteen cells: which group an extra
+            # column belongs to is not read (it is said, not guessed)
+            ctx.out.findings.append(notes.finding(
+                "IMP-LAYOUT", ctx.fmt, (ctx.section,),
+                f"表四扩展栏“{token.key}”中的“{notes.clip(token.text)}”未导入（表四的扩展栏"
+                "无法确定属于哪一组）",
+                f"“{notes.clip(token.text)}” under the extension column {token.key} of table "
+                "四 was not imported (which group such a column belongs to is not read)",
+                origin=token.origin))
+            continue
         if row is None:
             ctx.out.findings.append(notes.finding(
                 "IMP-LAYOUT", ctx.fmt, (ctx.section,),
@@ -836,10 +847,7 @@ def _extension_cells(ctx: _Context, extensions: Sequence[Token]) -> None:
 def read_tables(fmt: Format, section: str, blocks: Sequence[Block]) -> SectionTables:
     """Read the tables of table section ``section`` from its blocks."""
     ctx = _Context(fmt, section, section_specs(fmt, section), SectionTables())
-    # 四 is one row of fifteen columns: an extension column there would need
-    # its group, which the printed header does not say as a key.
-    names = _extension_names(fmt, section) if section != "appeals" else None
-    everything = tokens(blocks, names)
+    everything = tokens(blocks, _extension_names(fmt, section))
     stream = [t for t in everything if t.kind != "extension"]
     _collect(ctx, stream)
     _extension_cells(ctx, [t for t in everything if t.kind == "extension"])

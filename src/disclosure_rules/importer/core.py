@@ -182,7 +182,7 @@ def _blocks(data: str | bytes, name: str, kind: str) -> _Input:
         return _Input(docx_blocks(data, name), [], {}, {})
     text = _decode(data, name, kind)
     if kind == "html":
-        page = html_blocks(text)
+        page = html_blocks(text, name)
         embedded = _embedded(page.meta.get(META_MARK, ""))
         hints = [page.title, page.meta.get("articletitle", "")]
         return _Input(page.blocks, [h for h in hints if h], page.meta, embedded)

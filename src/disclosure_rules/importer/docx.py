@@ -1,10 +1,16 @@
 """DOCX → blocks, with the standard library only (zipfile + ElementTree).
 
-Only ``word/document.xml`` is read: paragraphs in body order become
+Only ``word/document.xml`` is read: paragraphs in document order become
 :class:`~.model.Line` s (a heading style gives the line its level), tables
 become :class:`~.model.Grid` s with ``gridSpan`` (colspan) and ``vMerge``
-(rowspan) turned into spans. Provenance: ``{"paragraph": n}`` for a
-paragraph, ``{"table": t, "row": r, "column": c}`` for a cell (1-based).
+(rowspan) turned into spans. Paragraphs, tables, rows and cells are read
+wherever Word wraps them: in content controls (``w:sdt`` /
+``w:sdtContent``) and custom XML elements (``w:customXml``), at any depth
+(the tree is walked with explicit stacks, never by recursion). A table
+that holds other tables is page layout, not data (as in the HTML reader):
+its cells are read as ordinary content, in order. Provenance:
+``{"paragraph": n}`` for a paragraph, ``{"table": t, "row": r, "column":
+c}`` for a cell (1-based; only data tables are counted).
 """
 
 from __future__ import annotations
@@ -12,15 +18,29 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from xml.etree import ElementTree
 
 from ..errors import ImportReportError
-from .model import Block, Grid, GridCell, Line
+from .model import Block, Grid, GridCell, Line, span
 
 __all__ = ["docx_blocks", "is_docx"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MAX_XML = 64 * 1024 * 1024  # a report's document.xml is far smaller; refuse zip bombs
+_P = _W + "p"
+_TBL = _W + "tbl"
+_TR = _W + "tr"
+_TC = _W + "tc"
+#: elements that only wrap content: a content control (its properties,
+#: ``w:sdtPr``, are not walked into) and a custom XML element
+_WRAPPERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml"})
+#: what a body or a table cell holds (block-level content), what a table
+#: and a row hold, what a data table's cell is read for
+_BLOCKS = frozenset({_P, _TBL})
+_ROWS = frozenset({_TR})
+_CELLS = frozenset({_TC})
+_PARAGRAPHS = frozenset({_P})
 
 
 def is_docx(data: bytes) -> bool:
@@ -57,6 +77,55 @@ def _heading_level(p: ElementTree.Element) -> int:
     return int(match.group(1)) if match else 0
 
 
+def _below(parent: ElementTree.Element, wanted: frozenset[str]) -> Iterator[ElementTree.Element]:
+    """The elements of the ``wanted`` tags below ``parent`` in document
+    order, looking through content controls and custom XML however deeply
+    they nest (but not into what is wanted: a table's own rows are not a
+    body's content); without recursion."""
+    stack = [iter(parent)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.tag in wanted:
+            yield child
+        elif child.tag in _WRAPPERS:
+            stack.append(iter(child))
+
+
+def _cells(tbl: ElementTree.Element) -> Iterator[tuple[int, ElementTree.Element]]:
+    """The cells of a table with their row numbers (0-based), in order."""
+    for r, tr in enumerate(_below(tbl, _ROWS)):
+        for tc in _below(tr, _CELLS):
+            yield r, tc
+
+
+def _holds_table(tbl: ElementTree.Element) -> bool:
+    """Whether a table holds another table in a cell (then it is layout)."""
+    return any(block.tag == _TBL for _, tc in _cells(tbl) for block in _below(tc, _BLOCKS))
+
+
+def _layout_content(tbl: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The paragraphs and tables of a layout table's cells, cell by cell."""
+    for _, tc in _cells(tbl):
+        yield from _below(tc, _BLOCKS)
+
+
+def _content(body: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The paragraphs and data tables of the body in document order, the
+    cells of layout tables walked as content (an explicit stack: nested
+    layout tables at any depth)."""
+    stack = [_below(body, _BLOCKS)]
+    while stack:
+        block = next(stack[-1], None)
+        if block is None:
+            stack.pop()
+        elif block.tag == _TBL and _holds_table(block):
+            stack.append(_layout_content(block))
+        else:
+            yield block
+
+
 def docx_blocks(data: bytes, name: str) -> list[Block]:
     """Blocks of a DOCX file; :class:`ImportReportError` when it is not one."""
     try:
@@ -82,17 +151,22 @@ def docx_blocks(data: bytes, name: str) -> list[Block]:
     blocks: list[Block] = []
     paragraphs = 0
     tables = 0
-    for child in body:
-        if child.tag == _W + "p":
+    for block in _content(body):
+        if block.tag == _P:
             paragraphs += 1
-            text = _paragraph_text(child)
-            level = _heading_level(child)
+            text = _paragraph_text(block)
+            level = _heading_level(block)
             for part in text.split("\n"):
                 blocks.append(Line(part, {"paragraph": paragraphs}, level=level))
-        elif child.tag == _W + "tbl":
+        else:
             tables += 1
-            blocks.append(_table(child, tables))
+            blocks.append(_table(block, tables))
     return blocks
+
+
+def _cell_text(tc: ElementTree.Element) -> str:
+    """The text of a data table's cell: its paragraphs, one a line."""
+    return "\n".join(_paragraph_text(p) for p in _below(tc, _PARAGRAPHS)).strip()
 
 
 def _table(tbl: ElementTree.Element, t: int) -> Grid:
@@ -101,24 +175,21 @@ def _table(tbl: ElementTree.Element, t: int) -> Grid:
     # (column → the cell a vMerge continuation extends), per grid column
     open_merges: dict[int, tuple[int, int]] = {}
     spans: dict[tuple[int, int], int] = {}
-    for r, tr in enumerate(tbl.findall(_W + "tr")):
+    for r, tr in enumerate(_below(tbl, _ROWS)):
         cells: list[GridCell] = []
         col = 0
-        for tc in tr.findall(_W + "tc"):
+        for tc in _below(tr, _CELLS):
             props = tc.find(_W + "tcPr")
             colspan = 1
             merge: str | None = None
             if props is not None:
-                span = props.find(_W + "gridSpan")
-                if span is not None:
-                    try:
-                        colspan = max(1, min(int(span.get(_W + "val", "1")), 200))
-                    except ValueError:
-                        colspan = 1
+                grid_span = props.find(_W + "gridSpan")
+                if grid_span is not None:
+                    colspan = span(grid_span.get(_W + "val"))
                 vmerge = props.find(_W + "vMerge")
                 if vmerge is not None:
                     merge = vmerge.get(_W + "val", "continue")
-            text = "\n".join(_paragraph_text(p) for p in tc.findall(_W + "p")).strip()
+            text = _cell_text(tc)
             if merge == "continue" and col in open_merges:
                 start = open_merges[col]
                 spans[start] = spans.get(start, 1) + 1

@@ -202,8 +202,10 @@ def _cell_text(element: _Element) -> str:
 
 
 class _Walker:
-    """Walks the tree into lines and grids."""
-    def __init__(self) -> None:
+    """Walks the tree into lines and grids (``name``: the input's, for errors)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.blocks: list[Block] = []
         self.buffer: list[str] = []
         self.buffer_line = 0
@@ -280,7 +282,7 @@ class _Walker:
                 if spanned > _MAX_SPANNED:
                     raise ImportReportError(
                         "表格的合并单元格过多，不像年度报告 (a table's merged cells are too many "
-                        "for a report)")
+                        "for a report)", file=self.name)
                 for below in covered[r + 1:r + rowspan]:
                     below.append((col, col + colspan))
                 cells.append(GridCell(_cell_text(td), r, col,
@@ -308,12 +310,17 @@ def _table_rows(table: _Element) -> list[_Element]:
     return rows
 
 
-def html_blocks(text: str) -> HtmlPage:
-    """Parse an HTML page into blocks, with its title and meta tags."""
+def html_blocks(text: str, name: str = "<string>") -> HtmlPage:
+    """Parse an HTML page into blocks, with its title and meta tags.
+
+    Raises:
+        ImportReportError: the page is no report's (its tables' merged cells
+            are beyond any report), naming ``name``.
+    """
     builder = _TreeBuilder()
     builder.feed(text)
     builder.close()
-    walker = _Walker()
+    walker = _Walker(name)
     walker.walk(builder.root)
     walker.flush()
     title = re.sub(r"\s+", " ", "".join(builder.title_parts)).strip()

@@ -23,6 +23,7 @@ from ..loading import MAX_EXPONENT
 from ..render import MONEY_UNITS
 
 __all__ = [
+    "MAX_RUN",
     "READINGS_LIMIT",
     "Number",
     "Parsed",
@@ -54,6 +55,9 @@ _SPLITTABLE = re.compile(rf"(\d+)((?:\.\d+)?(?:{_UNIT.pattern})?)")
 _UNIT_APART = re.compile(rf"(\d)\s+({_UNIT.pattern})(?=\s|$)")
 #: the most readings listed for a run of tokens (see :func:`readings`)
 READINGS_LIMIT = 5000
+#: the longest run read other than one token per cell (the widest row of a
+#: report has 15 cells; the search's depth grows with the run)
+MAX_RUN = 32
 #: what a cell holds when it says "nothing" without being blank
 _DASHES = frozenset({"-", "--", "—", "——", "/", "\\", "无", "空", "×", "x", "X", "―", "─"})
 
@@ -220,8 +224,12 @@ def readings(tokens: Sequence[str | None], cells: int, *,
     Readings are generated lazily and generation stops after ``limit``: a
     run with more readings gives the first ``limit`` with ``complete``
     False. (Generation that would take long without producing readings is
-    cut short the same way.)
+    cut short the same way, and so is a run of more than
+    :data:`MAX_RUN` tokens or cells that are not one token per cell: no
+    report's row is that long.)
     """
+    if len(tokens) != cells and max(len(tokens), cells) > MAX_RUN:
+        return Readings((), complete=False)
     budget = _Budget(_STEPS_PER_TOKEN * (len(tokens) + 1) * (limit + 1))
     found = list(islice(_readings(tokens, cells, budget), limit + 1))
     complete = len(found) <= limit and not budget.exhausted

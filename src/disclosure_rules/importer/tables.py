@@ -227,7 +227,9 @@ def _field_tokens(text: str, origin: Origin, row: int, col: int, *, cell: bool,
     return out
 
 
-_X_KEY = re.compile(r"x_[A-Za-z0-9_]+")
+#: an extension column's header: the key, after its group's title in a
+#: one-row table ("行政复议 · x_note", as the renderer prints table 四)
+_X_KEY = re.compile(r"(?:[^·]*·\s*)?(x_[A-Za-z0-9_]+)")
 
 
 def _extension_columns(grid: Grid, names: Mapping[str, str]) -> dict[int, tuple[int, str]]:
@@ -238,7 +240,8 @@ def _extension_columns(grid: Grid, names: Mapping[str, str]) -> dict[int, tuple[
     for r, grid_row in enumerate(grid.rows):
         for cell in grid_row:
             text = cell.text.strip()
-            key = text if _X_KEY.fullmatch(text) else names.get(normalize_label(text))
+            named = _X_KEY.fullmatch(text)
+            key = named.group(1) if named else names.get(normalize_label(text))
             if key is not None:
                 out.setdefault(cell.col, (r, key))
     return out
