@@ -535,13 +535,23 @@ def pair(sources: Sequence[Source], keys: Sequence[tuple[str, int] | None]
         if key is not None:
             index.setdefault(key, []).append(i)
     pairs: dict[int, tuple[Source | None, Pairing]] = {}
+    # Candidates by home, made only for keys with several: comparing every
+    # candidate with every report is quadratic in a batch of many reports
+    # of one organ and year.
+    near: dict[tuple[str, int], dict[str, list[int]]] = {}
     for i, key in enumerate(keys):
         if key is None:
             continue
-        candidates = index.get((key[0], key[1] - 1), [])
+        wanted = (key[0], key[1] - 1)
+        candidates = index.get(wanted, [])
         if len(candidates) > 1:
-            near = [c for c in candidates if _home(sources[c]) == _home(sources[i])]
-            candidates = near if len(near) == 1 else candidates
+            by_home = near.get(wanted)
+            if by_home is None:
+                by_home = near[wanted] = {}
+                for c in candidates:
+                    by_home.setdefault(_home(sources[c]), []).append(c)
+            same = by_home.get(_home(sources[i]), [])
+            candidates = same if len(same) == 1 else candidates
         if len(candidates) == 1:
             chosen = sources[candidates[0]]
             pairs[i] = (chosen, Pairing("auto", (chosen.name,)))
