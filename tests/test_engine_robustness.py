@@ -142,3 +142,22 @@ def test_the_caret_stands_under_the_column_after_tabs() -> None:
 
     shown, caret = caret_context("\t\tassert = 1", 1, 10).split("\n")
     assert shown[caret.index("^")] == "="
+
+
+def test_a_loop_that_must_be_unrolled_after_a_nested_loop_compiled_checks_every_cell() -> None:
+    # the outer loop is first compiled once for all rows; cells(r) of a row
+    # variable makes it unroll, and what the first attempt took (its slots,
+    # the nested loop's) is given back before the unrolled rules are built
+    rules = _rule("""
+  for r in rows(表三) {
+    for x in cells(表二.第二十条第一项.规章) { assert x >= 0 at x }
+    for c in cells(r) { assert blank(c) or c >= 0 at c }
+  }""")
+    report = _with({("applications", "results", "total", "natural_person"): -3,
+                    ("proactive", "art20_1", "rules", "issued"): -1})
+    pointers = sorted(f.pointer for f in check(report, rules).findings if f.rule_id == "T")
+    rows = sum(1 for f in check(report, rules).findings if f.rule_id == "T"
+               and f.pointer == "/proactive/art20_1/rules/issued")
+    assert "/applications/results/total/natural_person" in pointers
+    assert rows == 1  # the same instance once, however many rows repeat it
+    assert not [f for f in check(REPORT_2021, rules).findings if f.rule_id == "T"]

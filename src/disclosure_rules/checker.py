@@ -1033,6 +1033,9 @@ class Checker:
             items.append(item)
         if not items:
             return []
+        # what a failed attempt gives back: the slots and path slots the
+        # body took (nested loops take their own), the instances it counted
+        saved_slots, saved_paths = self.slots, len(self.path_slots)
         slot = self.new_slot()
         self.new_slot()  # slot + 1 holds the item's Ref
         fmt = items[0].fmt
@@ -1049,7 +1052,8 @@ class Checker:
         except _NeedUnroll:
             del problems[saved_problems:]
             self.count = saved_count
-            self.slots -= 2
+            self.slots = saved_slots
+            del self.path_slots[saved_paths:]
             return None
         self.path_slots.append(slot)
         refs = tuple((i.ref(), self.optional_from(i)) for i in items)

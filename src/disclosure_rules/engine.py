@@ -908,6 +908,7 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
             not_evaluated_rules.add(rule_id)
 
     failing: set[tuple[str, str]] = set()  # before any judgement, as failing_keys has them
+    reported: set[tuple[str, str]] = set()  # (rule id, pointer) of the findings made
 
     def on_rule(rule: CompiledRule, outcome: _Run | Message) -> None:
         if not isinstance(outcome, _Run):
@@ -923,6 +924,11 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
         failing.update(_failing(rule, outcome))
         count = outcome.evaluated
         for stmt, vars_, at in outcome.failures:
+            if (rule.rule_id, at.pointer) in reported:
+                # the same cell failed again (an assertion a loop repeats
+                # without using its variable): one finding per rule and cell
+                count += 1
+                continue
             try:
                 judged = _judge(rule, stmt, vars_, at, env, result, add_ne)
             except _DATA_ERRORS as exc:
@@ -930,6 +936,7 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
                 continue
             if judged is not None:
                 failures.append(judged)
+                reported.add((rule.rule_id, at.pointer))
                 count += 1
         evaluated_rules[rule.rule_id] = evaluated_rules.get(rule.rule_id, 0) + count
         if count == 0 and not outcome.not_evaluated and rule.rule_id not in not_evaluated_rules:
