@@ -406,6 +406,18 @@ def test_ambiguous_pairing_is_said_not_guessed(tmp_path: Path) -> None:
     assert len(pairing["candidates"]) == 2
 
 
+def test_an_ambiguous_pairing_names_a_few_candidates_in_human_output() -> None:
+    from disclosure_rules.batch import Pairing
+    from disclosure_rules.outputs.words import pairing_lines
+
+    many = Pairing("ambiguous", tuple(f"copy{i}/2023.json" for i in range(40)))
+    (line,) = pairing_lines(many, "zh")
+    assert "有 40 份候选" in line and "copy4/2023.json" in line and "copy5/" not in line
+    assert line.count("2023.json") == 5 and "…" in line
+    (few,) = pairing_lines(Pairing("ambiguous", ("a/2023.json", "b/2023.json")), "en")
+    assert few == "previous year: 2 candidates (a/2023.json, b/2023.json), none paired"
+
+
 def test_pairing_between_lines_of_json_lines(tmp_path: Path) -> None:
     last, this = _two_years(tmp_path)
     path = tmp_path / "years.jsonl"

@@ -255,14 +255,21 @@ def report_tally(checked: Checked, lang: str, verbose: bool) -> str:
     return separator(lang).join(tail)
 
 
+#: candidates named in a human output's line about an ambiguous pairing
+_CANDIDATES_SHOWN = 5
+
+
 def pairing_lines(pairing: Pairing | None, lang: str) -> list[str]:
     """How last year's report was found (or why none was), and whether it
     could be read."""
     if pairing is None:
         return []
     if pairing.how == "ambiguous":
-        lines = [say("previous.ambiguous", lang, n=len(pairing.files),
-                     files=", ".join(pairing.files))]
+        shown = ", ".join(pairing.files[:_CANDIDATES_SHOWN])
+        if len(pairing.files) > _CANDIDATES_SHOWN:
+            # a batch may hold dozens of copies: the JSON output lists them all
+            shown += "…" if lang != "en" else ", …"
+        lines = [say("previous.ambiguous", lang, n=len(pairing.files), files=shown)]
     else:
         lines = [say(f"previous.{pairing.how}", lang, file=pairing.file)]
     if pairing.problem:
