@@ -833,3 +833,41 @@ def test_quiet_leaves_out_clean_reports_in_the_human_formats_only(
     help_text = " ".join(capsys.readouterr().out.split())
     assert "in the text and html formats; json, sarif and junit always list every report" \
         in help_text
+
+
+ENDLESS = Path("/dev/zero")
+
+
+@pytest.mark.skipif(not ENDLESS.exists(), reason="no /dev/zero here")
+@pytest.mark.parametrize("argv", [
+    ("check", ENDLESS),
+    ("import", ENDLESS),
+    ("check", "--config", ENDLESS, JIADING),
+])
+def test_an_endless_input_is_refused_not_read_forever(argv: tuple[str | Path, ...]) -> None:
+    outcome = cli(*argv)
+    assert outcome.code == 2
+    assert "/dev/zero" in outcome.out + outcome.err
+    assert "64 MiB" in outcome.out + outcome.err or "67108864" in outcome.out + outcome.err
+
+
+def test_a_json_lines_line_longer_than_any_report_ends_the_listing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "MAX_DOCUMENT_BYTES", 8192)
+    lines = tmp_path / "batch.jsonl"
+    lines.write_text(to_json(generated(1)).replace("\n", "") + "\n" + "x" * 9000 + "\n"
+                     + to_json(generated(2)).replace("\n", "") + "\n", encoding="utf-8")
+    listed = batch.collect([str(lines)], io.StringIO())
+    assert isinstance(listed[-1], batch.Unreadable) and listed[-1].line == 2
+    assert "第 2 行" in listed[-1].message and len(listed) == 2
+
+
+def test_a_file_larger_than_the_limit_is_refused_by_size(tmp_path: Path) -> None:
+    from disclosure_rules.errors import DocumentError
+    from disclosure_rules.loading import read_file
+
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 2000)
+    assert read_file(path, "big.json", DocumentError, max_bytes=2000) == b" " * 2000
+    with pytest.raises(DocumentError, match=r"big\.json"):
+        read_file(path, "big.json", DocumentError, max_bytes=1999)

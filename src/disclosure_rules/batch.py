@@ -35,7 +35,15 @@ from .config import CONFIG_NAMES
 from .errors import DisclosureRulesError, DocumentError
 from .findings import Finding, Message, Result, Severity
 from .formats import report_year
-from .loading import Report, decode, load_report, parse_document, read_stream
+from .loading import (
+    MAX_DOCUMENT_BYTES,
+    Report,
+    decode,
+    load_report,
+    parse_document,
+    read_file,
+    read_stream,
+)
 from .pointer import split_pointer, to_pointer
 from .rulesets import RuleSet
 from .waivers import Waiver, WaiverSet
@@ -373,11 +381,24 @@ def _file_sources(path: str) -> list[Source | Unreadable]:
 
 
 def _jsonl_sources(path: str) -> list[Source | Unreadable]:
+    """A source per non-blank line; a line longer than any report ends the
+    listing with an :class:`Unreadable` (a file without line ends, such as
+    ``/dev/zero``, is not read forever)."""
     sources: list[Source | Unreadable] = []
     try:
         with open(path, "rb") as handle:
             offset = 0
-            for number, line in enumerate(handle, start=1):
+            number = 0
+            while line := handle.readline(MAX_DOCUMENT_BYTES + 1):
+                number += 1
+                if len(line) > MAX_DOCUMENT_BYTES:
+                    sources.append(Unreadable(
+                        Source(path, "jsonl", line=number, offset=offset),
+                        f"第 {number} 行超过 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB，"
+                        f"不像一份报告；其后的行未读取 (line {number} is longer than "
+                        f"{MAX_DOCUMENT_BYTES} "
+                        "bytes; the lines after it were not read)", number, 1))
+                    return sources
                 if line.strip():
                     sources.append(Source(path, "jsonl", line=number, offset=offset))
                 offset += len(line)
@@ -393,7 +414,10 @@ def _jsonl_sources(path: str) -> list[Source | Unreadable]:
 def _read_line(source: Source) -> str:
     with open(source.path, "rb") as handle:
         handle.seek(source.offset)
-        raw = handle.readline()
+        raw = handle.readline(MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > MAX_DOCUMENT_BYTES:  # the file changed since it was listed
+        raise DocumentError(f"行超过 {MAX_DOCUMENT_BYTES} 字节 (line longer than "
+                            f"{MAX_DOCUMENT_BYTES} bytes)", file=source.name)
     return decode(raw, source.name)
 
 
@@ -476,7 +500,7 @@ def scan_source(source: Source) -> tuple[str, int] | None:
         if source.kind == "jsonl":
             data = json.loads(_read_line(source))
         else:
-            raw = Path(source.path).read_bytes()
+            raw = read_file(Path(source.path), source.name, DocumentError)
             quick = _quick_key(raw)
             if quick is not None:
                 return quick

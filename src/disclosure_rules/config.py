@@ -33,6 +33,7 @@ import yaml
 
 from .errors import ConfigError
 from .findings import Severity
+from .loading import MAX_DOCUMENT_BYTES, read_bounded
 from .rulesets import rule_id_matches
 from .waivers import Waiver
 
@@ -105,7 +106,12 @@ def load_config(path: str | Path) -> Config:
     """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with Path(path).open("rb") as handle:
+            data = read_bounded(handle)
+        if data is None:
+            raise ConfigError(f"配置文件超过 {MAX_DOCUMENT_BYTES} 字节 (the configuration file "
+                              f"is larger than {MAX_DOCUMENT_BYTES} bytes)", file=name)
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError("配置文件不存在 (no such configuration file)", file=name) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -19,15 +19,15 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar
 
 import yaml
 
 from .errors import DocumentError, ImportReportError
 from .pointer import split_pointer, to_pointer
 
-__all__ = ["Report", "load_report", "looks_like_path", "parse_document", "read_file",
-           "read_stream"]
+__all__ = ["MAX_DOCUMENT_BYTES", "Report", "load_report", "looks_like_path", "parse_document",
+           "read_bounded", "read_file", "read_stream"]
 
 Syntax = Literal["json", "yaml", "object"]
 
@@ -172,18 +172,39 @@ def looks_like_path(text: str, suffixes: Collection[str]) -> bool:
 _E = TypeVar("_E", DocumentError, ImportReportError)
 
 
-def read_file(path: Path, label: str, error: type[_E], max_bytes: int | None = None) -> bytes:
-    """The bytes of an input file, or ``error`` naming ``label`` and why not."""
+#: the largest input read as one document (a report's JSON is some tens of
+#: kilobytes): a larger file, or one without an end such as ``/dev/zero``,
+#: is refused after this many bytes instead of filling the memory
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+def _too_large(limit: int) -> str:
+    return f"文件超过 {limit // (1024 * 1024)} MiB，不像一份报告 (larger than {limit} bytes)"
+
+
+def read_bounded(handle: BinaryIO, limit: int = MAX_DOCUMENT_BYTES) -> bytes | None:
+    """At most ``limit`` bytes of ``handle`` to its end; None when there are
+    more (the rest is not read)."""
+    data = handle.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def read_file(path: Path, label: str, error: type[_E],
+              max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of an input file, or ``error`` naming ``label`` and why not
+    (among the reasons: more than ``max_bytes``, however the file ends)."""
     try:
-        if max_bytes is not None and (size := path.stat().st_size) > max_bytes:
-            raise error(f"文件过大（{size} 字节）(file too large)", file=label)
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            data = read_bounded(handle, max_bytes)
     except FileNotFoundError:
         raise error("文件不存在 (no such file)", file=label) from None
     except IsADirectoryError:
         raise error("是目录而不是文件 (is a directory)", file=label) from None
     except OSError as exc:
         raise error(f"无法读取 (cannot read): {exc.strerror}", file=label) from None
+    if data is None:
+        raise error(_too_large(max_bytes), file=label)
+    return data
 
 
 def _syntax_for(suffix: str, text: str | None) -> Syntax | None:
@@ -223,8 +244,14 @@ def read_stream(stream: TextIO, name: str = "<stdin>") -> str:
     same message as one named on the command line."""
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
-        return decode(buffer.read(), name)
-    return stream.read().lstrip("\ufeff")
+        data = read_bounded(buffer)
+        if data is None:
+            raise DocumentError(_too_large(MAX_DOCUMENT_BYTES), file=name)
+        return decode(data, name)
+    text = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(_too_large(MAX_DOCUMENT_BYTES), file=name)
+    return text.lstrip("\ufeff")
 
 
 def parse_document(text: str, *, name: str = "<string>", syntax: Syntax | None = None) -> Report:

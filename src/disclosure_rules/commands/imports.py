@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import argparse
+from io import BytesIO
 from typing import Any
 
+from ..errors import ImportReportError
 from ..findings import Severity
+from ..loading import MAX_DOCUMENT_BYTES, read_bounded
 from . import IO, write_file
 
 __all__ = ["add_parser", "run"]
@@ -39,8 +42,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.file == "-":
         # bytes: never taken for a path, and a PDF can be piped in too
         buffer = getattr(io.stdin, "buffer", None)
-        source = buffer.read() if buffer is not None else io.stdin.read().encode("utf-8")
-        name = "<stdin>"
+        read = read_bounded(buffer) if buffer is not None else \
+            read_bounded(BytesIO(io.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8")))
+        if read is None:  # (an endless stream is not read to its end)
+            raise ImportReportError(f"输入超过 {MAX_DOCUMENT_BYTES} 字节 (the input is larger "
+                                    f"than {MAX_DOCUMENT_BYTES} bytes)", file="<stdin>")
+        source, name = read, "<stdin>"
     imported = import_report(source, kind=args.kind, name=name)
     text = imported.to_json()
     if args.output:

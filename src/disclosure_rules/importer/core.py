@@ -45,7 +45,6 @@ __all__ = ["KINDS", "Imported", "document_json", "import_report"]
 KINDS = ("text", "markdown", "html", "pdf", "docx")
 _SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".docx": "docx"}
-_MAX_BYTES = 64 * 1024 * 1024
 _MD_META = re.compile(r"<!--\s*" + META_MARK + r"\s+(\{.*?\})\s*-->", re.DOTALL)
 #: page furniture that ends a report's last section on web pages
 _FOOTER = re.compile(r"版权所有|主办单位|承办单位|ICP备|网站标识码|技术支持|网站地图|联系我们|"
@@ -85,7 +84,7 @@ def _load(source: str | bytes | os.PathLike[str], name: str | None
             isinstance(source, str) and looks_like_path(source, _SUFFIXES)):
         path = Path(source)
         label = name or str(source)
-        return read_file(path, label, ImportReportError, _MAX_BYTES), label, path.suffix.lower()
+        return read_file(path, label, ImportReportError), label, path.suffix.lower()
     if isinstance(source, bytes):
         return source, name or "<bytes>", Path(name).suffix.lower() if name else ""
     if isinstance(source, str):
