@@ -843,6 +843,7 @@ ENDLESS = Path("/dev/zero")
     ("check", ENDLESS),
     ("import", ENDLESS),
     ("check", "--config", ENDLESS, JIADING),
+    ("rules", "check", ENDLESS),
 ])
 def test_an_endless_input_is_refused_not_read_forever(argv: tuple[str | Path, ...]) -> None:
     outcome = cli(*argv)

@@ -130,6 +130,8 @@ def _collect(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, list[Pa
             groups.append((str(path), found))
         elif path.is_file():
             groups.append((str(path), [path]))
+        elif path.exists():  # a device, a pipe: read as a file, within the size limit
+            groups.append((str(path), [path]))
         else:
             raise DocumentError("规则文件或目录不存在 (no such rule file or directory)",
                                 file=str(path))
