@@ -610,3 +610,23 @@ def test_a_deeply_nested_mapping_is_a_document_error() -> None:
         node = node["a"]
     with pytest.raises(DocumentError, match="nesting too deep"):
         load_report(document)
+
+
+def test_yaml_aliases_that_expand_beyond_any_report_are_refused_where_they_do() -> None:
+    lines = ['x_a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"x_a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+    with pytest.raises(DocumentError, match="1000000") as caught:
+        load_report("\n".join(lines) + "\nyear: 2021\n", name="laughs.yaml")
+    assert (caught.value.file, caught.value.line) == ("laughs.yaml", 6)  # 10^6 × "lol" + lists
+    # aliases within reason (merge keys, a repeated row) load as before
+    fine = load_report("base: &b {a: 1, b: 2}\nrow: {<<: *b, c: 3}\nagain: *b\n").data
+    assert fine == {"base": {"a": 1, "b": 2}, "row": {"a": 1, "b": 2, "c": 3},
+                    "again": {"a": 1, "b": 2}}
+
+
+def test_a_mapping_that_shares_its_parts_beyond_any_report_is_refused() -> None:
+    part: Any = ["lol"] * 10
+    for _ in range(7):
+        part = [part] * 10
+    with pytest.raises(DocumentError, match="1000000"):
+        load_report({"x_laughs": part})

@@ -275,6 +275,8 @@ def _parse_document(text: str, name: str, syntax: Syntax | None, *, decoded: boo
         report = Report(data=_parse_json(text, name), name=name, syntax=syntax, text=text)
     else:
         data, node = _parse_yaml(text, name)
+        if node is not None and "*" in text:  # an alias may repeat a large part
+            _refuse_expansion(node, name)
         report = Report(data=data, name=name, syntax=syntax, text=text)
         report._memo.node, report._memo.composed = node, True
     if _ESCAPED_SURROGATE.search(text) or (not decoded and _bad_text(text)):
@@ -758,6 +760,40 @@ def _load_reporting_errors(text: str, name: str) -> tuple[Any, yaml.Node | None]
         raise DocumentError("嵌套过深 (nesting too deep)", file=name) from None
 
 
+#: the most values a document may hold, YAML aliases expanded (a report
+#: holds some hundreds): "billion laughs" aliases would make every walk over
+#: the document, and every output of it, take forever
+MAX_VALUES = 1_000_000
+
+
+def _refuse_expansion(root: yaml.Node, name: str) -> None:
+    """DocumentError at the first collection that holds more than
+    :data:`MAX_VALUES` values once its aliases are expanded (counted once
+    per shared node, without recursion)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children: list[yaml.Node] = [part for pair in node.value for part in pair] \
+            if isinstance(node, yaml.MappingNode) else list(node.value)
+        if not ready:
+            if id(node) not in sizes:
+                stack.append((node, True))
+                stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes[id(c)] for c in children)
+        if total > MAX_VALUES:
+            mark = node.start_mark
+            raise DocumentError(
+                f"别名展开后超过 {MAX_VALUES} 个值，不像一份报告 (its aliases expand to more "
+                f"than {MAX_VALUES} values)", file=name, line=mark.line + 1,
+                column=mark.column + 1)
+        sizes[id(node)] = total
+
+
 def _yaml_locate(node: yaml.Node, parts: Sequence[str]) -> tuple[tuple[int, int] | None,
                                                                   tuple[int, int]] | None:
     """(line, column) of the key (None for an item or the root) and of the
@@ -802,6 +838,9 @@ def _normalise(document: Any, name: str) -> Any:
     text, tuples lists, mappings dicts. Anything else is a DocumentError
     naming its JSON Pointer."""
     path: list[str] = []
+    # a structure that shares its parts is copied whole: bounded as YAML
+    # aliases are
+    budget = [MAX_VALUES]
 
     def refuse(chinese: str, english: str) -> DocumentError:
         pointer = _printable(to_pointer(path))
@@ -809,6 +848,10 @@ def _normalise(document: Any, name: str) -> Any:
                              file=name)
 
     def walk(value: Any) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise refuse(f"超过 {MAX_VALUES} 个值，不像一份报告",
+                         f"more than {MAX_VALUES} values")
         if isinstance(value, str):
             if _bad_text(value):
                 raise refuse(f"字符串{_SURROGATE_MESSAGE[0]}",

@@ -128,9 +128,7 @@ def _collect(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, list[Pa
                 raise DocumentError(f"目录中没有 {RULE_SUFFIX} 规则文件 (no rule files here)",
                                     file=str(path))
             groups.append((str(path), found))
-        elif path.is_file():
-            groups.append((str(path), [path]))
-        elif path.exists():  # a device, a pipe: read as a file, within the size limit
+        elif path.exists():  # a file (or a device or pipe, read within the size limit)
             groups.append((str(path), [path]))
         else:
             raise DocumentError("规则文件或目录不存在 (no such rule file or directory)",
