@@ -161,3 +161,15 @@ def test_a_loop_that_must_be_unrolled_after_a_nested_loop_compiled_checks_every_
     assert "/applications/results/total/natural_person" in pointers
     assert rows == 1  # the same instance once, however many rows repeat it
     assert not [f for f in check(REPORT_2021, rules).findings if f.rule_id == "T"]
+
+
+def test_a_long_text_is_cut_in_messages_saying_how_long_it_is() -> None:
+    from disclosure_rules.explain import MAX_SHOWN, format_value
+
+    title = "四、" + "很长" * 50_000
+    report = _with({("appeals", "title"): title})
+    (finding,) = [f for f in check(report).findings if f.rule_id == "SEC-TITLE"]
+    assert len(finding.message.zh) < 2 * MAX_SHOWN
+    assert "（共 100002 字）" in finding.message.zh and "(100002 characters)" in finding.message.en
+    assert format_value("短", "zh") == "短"
+    assert format_value("x" * MAX_SHOWN, "en") == "x" * MAX_SHOWN

@@ -31,8 +31,22 @@ def negate(op: str) -> str:
     return _NEGATED.get(op, op)
 
 
+#: the most characters of one value a message shows (a title pasted with
+#: a whole section after it would otherwise fill the output)
+MAX_SHOWN = 200
+
+
 def format_value(value: Any, lang: str) -> str:
-    """A value as shown in messages."""
+    """A value as shown in messages (text longer than :data:`MAX_SHOWN`
+    characters cut, saying how long it is)."""
+    text = _format_value(value, lang)
+    if len(text) <= MAX_SHOWN:
+        return text
+    more = f"…（共 {len(text)} 字）" if lang == "zh" else f"… ({len(text)} characters)"
+    return text[:MAX_SHOWN] + more
+
+
+def _format_value(value: Any, lang: str) -> str:
     if value is None:
         return "空白" if lang == "zh" else "blank"
     if isinstance(value, bool):
@@ -48,7 +62,7 @@ def format_value(value: Any, lang: str) -> str:
         sep = "、" if lang == "zh" else ", "
         return sep.join(format_value(v, lang) for v in value)
     if isinstance(value, (set, frozenset)):
-        return format_value(sorted(value, key=str), lang)
+        return _format_value(sorted(value, key=str), lang)
     return str(value)
 
 

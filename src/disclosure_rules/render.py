@@ -153,17 +153,17 @@ def _row_columns(node: Node, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Official columns of a row node, then x_ columns present in the rows
     (``x_unit`` only where it is not printed after the money value)."""
     cols = official_columns(node)
-    extra: list[str] = []
+    extra: dict[str, None] = {}  # in order of appearance (a dict: rows may hold many keys)
     for row in rows:
         suffixed = bool(_suffix_unit(node, row))
         for key in row:
             if key.startswith("x_") and key not in extra and key not in cols and not (
                     key == UNIT and suffixed):
-                extra.append(key)
+                extra[key] = None
     if LEGAL_ENTITIES in extra:
-        extra.remove(LEGAL_ENTITIES)
+        del extra[LEGAL_ENTITIES]
         cols.insert(len(cols) - 1, LEGAL_ENTITIES)  # before 总计, under 法人或其他组织
-    return cols + extra
+    return cols + list(extra)
 
 
 def _row_cell(node: Node, row: Mapping[str, Any], column: str) -> str:
