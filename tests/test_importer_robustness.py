@@ -129,17 +129,17 @@ def test_a_run_with_more_readings_than_the_limit_is_incomplete() -> None:
 
 
 @pytest.mark.parametrize(("tokens", "cells"), [
-    (["1" * 2000], 20),
-    (["1" * 2000], 7),
-    (["10" * 1000], 15),
-    (["0" + "1" * 1999], 7),
-    (["1" * 1000, "2" * 1000], 8),
-    ([None, "1" * 1000, None], 15),
+    (["1" * 90], 20),  # 90 digits: the longest run that may stand for several cells
+    (["1" * 90], 7),
+    (["10" * 45], 15),
+    (["0" + "1" * 89], 7),
+    (["1" * 45, "2" * 45], 8),
+    ([None, "1" * 90, None], 15),
     (["0", "1"] * 15, 15),
     (["1"] * 30, 15),
     (["0", "0", "1"] * 10, 15),
     (["1"] * 10, 20),  # gaps: C(20, 10) placements
-], ids=["2000-digits/20", "2000-digits/7", "1010…/15", "0111…/7", "two-runs/8", "blanks-around",
+], ids=["90-digits/20", "90-digits/7", "1010…/15", "0111…/7", "two-runs/8", "blanks-around",
         "01-merges", "1-merges", "001-merges", "gaps"])
 @pytest.mark.parametrize("limit", [READINGS_LIMIT, 7])
 def test_pathological_runs_stop_at_the_limit(tokens: list[str | None], cells: int,
@@ -151,6 +151,15 @@ def test_pathological_runs_stop_at_the_limit(tokens: list[str | None], cells: in
     # a blank is never cut or merged: it stays a blank cell where it stood
     if tokens[0] is None:
         assert all(r.pieces[0].text is None and r.pieces[0].token == 0 for r in found)
+
+
+def test_a_run_longer_than_any_row_is_one_value_not_cut() -> None:
+    # 2,000 digits are no row of cells (fifteen cells of six digits are 90):
+    # the run stands in one cell, which one is unknown, and is out of range
+    found = readings(["1" * 2000], 7)
+    assert found.complete and {r.how for r in found} == {"gap"} and len(found) == 7
+    assert all(sum(p.text is not None for p in r.pieces) == 1 for r in found)
+    assert parse_value("1" * 2000).out_of_range
 
 
 def test_runs_that_cannot_be_cut_or_joined() -> None:

@@ -55,6 +55,9 @@ _SPLITTABLE = re.compile(rf"(\d+)((?:\.\d+)?(?:{_UNIT.pattern})?)")
 _UNIT_APART = re.compile(rf"(\d)\s+({_UNIT.pattern})(?=\s|$)")
 #: the most readings listed for a run of tokens (see :func:`readings`)
 READINGS_LIMIT = 5000
+#: the longest token that may stand for several cells: fifteen cells of
+#: six digits (a longer run is one value, or none)
+_MAX_CUT = 90
 #: the longest run read other than one token per cell (the widest row of a
 #: report has 15 cells; the search's depth grows with the run)
 MAX_RUN = 32
@@ -299,6 +302,8 @@ class _Cuttable:
 
     @classmethod
     def of(cls, text: str) -> _Cuttable | None:
+        if len(text) > _MAX_CUT:
+            return None  # no row of cells: read as one value (out of range)
         match = _SPLITTABLE.fullmatch(text)
         if match is None:
             return None
