@@ -16,6 +16,7 @@ import difflib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..layout import Format, layout
 from ..normalize import label_key, normalize_label
@@ -28,20 +29,27 @@ _ORDINALS = "一二三四五六"
 _FUZZY = 0.8
 
 
-def normalized_map(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=4096)
+def _normalized_char(ch: str) -> str:
+    """What one character becomes in :func:`normalized_map`."""
+    if ch.isspace():
+        return ""
+    return normalize_label(ch) or unicodedata.normalize("NFKC", ch)
+
+
+@lru_cache(maxsize=64)
+def normalized_map(text: str) -> tuple[str, tuple[int, ...]]:
     """``normalize_label`` of ``text`` with, for each output character, the
     index of the input character it came from (to cut the printed text at a
-    position found in the normalised one)."""
+    position found in the normalised one). Kept for the last lines asked
+    for: each line is searched for every section's title."""
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        norm = normalize_label(ch) if not ch.isspace() else ""
-        if not norm and not ch.isspace():
-            norm = unicodedata.normalize("NFKC", ch)
-        for piece in norm:
+        for piece in _normalized_char(ch):
             out.append(piece)
             index.append(i)
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +132,8 @@ def _match_at(norm: str, pos: int, title: _Title, *, require_dot: bool) -> tuple
 
 def _line_start(text: str, title: _Title) -> tuple[int, int, bool] | None:
     """A heading at the start of a line: (start, end, approximate)."""
+    if title.ordinal not in normalize_label(text):
+        return None  # the usual line: no character-by-character map is made
     norm, index = normalized_map(text)
     found = _match_at(norm, 0, title, require_dot=False) if norm else None
     if found is None:
@@ -134,6 +144,8 @@ def _line_start(text: str, title: _Title) -> tuple[int, int, bool] | None:
 
 def _inline(text: str, title: _Title, after: int) -> tuple[int, int, bool] | None:
     """A heading inside a line, after position ``after``."""
+    if title.ordinal not in normalize_label(text):
+        return None
     norm, index = normalized_map(text)
     pos = norm.find(title.ordinal, 1)
     best: tuple[int, int, bool] | None = None
