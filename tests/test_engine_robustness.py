@@ -173,3 +173,17 @@ def test_a_long_text_is_cut_in_messages_saying_how_long_it_is() -> None:
     assert "（共 100002 字）" in finding.message.zh and "(100002 characters)" in finding.message.en
     assert format_value("短", "zh") == "短"
     assert format_value("x" * MAX_SHOWN, "en") == "x" * MAX_SHOWN
+
+
+def test_a_pattern_found_more_often_than_any_rule_means_is_not_judged() -> None:
+    from disclosure_rules.functions import MAX_MATCHES
+
+    rules = _rule("""
+  for n in numbers(总体情况.text, "收到申请{数}件") {
+    assert n >= 0 at 表三.本年新收.总计
+  }""")
+    many = _with({("overview", "text"): "收到申请5件。" * (MAX_MATCHES + 1)})
+    findings, reasons = _outcome(check(many, rules))
+    assert findings == [] and len(reasons) == 1 and str(MAX_MATCHES) in reasons[0]
+    enough = _with({("overview", "text"): "收到申请5件。" * MAX_MATCHES})
+    assert _outcome(check(enough, rules)) == ([], [])

@@ -31,7 +31,7 @@ from decimal import (
     Overflow,
 )
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 import re2
 
@@ -97,6 +97,13 @@ class EvalProblem(Exception):
         super().__init__(en)
         self.zh = zh
         self.en = en
+
+
+def _too_many() -> NoReturn:
+    """A pattern found in the prose more often than any rule can mean: the
+    instance is not evaluated (its loop would be bounded only by the text)."""
+    raise EvalProblem(f"模式在正文中出现超过 {MAX_MATCHES} 次，不予判断",
+                      f"the pattern occurs more than {MAX_MATCHES} times in the text; not judged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,9 +336,8 @@ class Pattern:
             found = []
             for _whole, numbers in self._matches(body):
                 found.extend(parse_number(n) for n in numbers)
-                if len(found) >= MAX_MATCHES:
-                    del found[MAX_MATCHES:]
-                    break
+                if len(found) > MAX_MATCHES:
+                    _too_many()
             self._keep(key, found)
         return list(found)
 
@@ -343,8 +349,8 @@ class Pattern:
             return found
         for whole, _groups in self._matches(body):
             found.append([parse_number(n) for n in _COUNTED.findall(whole.decode("utf-8"))])
-            if len(found) >= MAX_MATCHES:
-                break
+            if len(found) > MAX_MATCHES:
+                _too_many()
         return found
 
     def _keep(self, key: tuple[str, str], value: Any) -> Any:
