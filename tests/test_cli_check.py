@@ -5,6 +5,7 @@ Every assertion is on real output of the command line, run in-process.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime
 import importlib
@@ -16,6 +17,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -649,8 +651,9 @@ def test_a_directory_that_cannot_be_read_is_an_input_error(
     locked = str(reports / "locked")
     real_scandir = os.scandir
 
-    def scandir(path: str = ".") -> object:
-        if os.fspath(path) == locked:  # as for a directory without read permission
+    def scandir(path: str | int = ".") -> object:
+        # (a file descriptor, as shutil.rmtree passes, is not the locked one)
+        if not isinstance(path, int) and os.fspath(path) == locked:
             raise PermissionError(13, "Permission denied", locked)
         return real_scandir(path)
 
@@ -872,3 +875,40 @@ def test_a_file_larger_than_the_limit_is_refused_by_size(tmp_path: Path) -> None
     assert read_file(path, "big.json", DocumentError, max_bytes=2000) == b" " * 2000
     with pytest.raises(DocumentError, match=r"big\.json"):
         read_file(path, "big.json", DocumentError, max_bytes=1999)
+
+
+def test_published_reports_of_one_organ_are_paired_and_imported_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("disclosure_rules.importer")
+    from disclosure_rules import importer
+    from disclosure_rules.render import render
+
+    organ = {"name": "测试县审计局", "kind": "department", "level": "county"}
+    this = generated(30, "2021", year=2024, organ=organ)
+    last = generated(31, "2021", year=2023, organ=organ)
+    last["applications"]["carried_forward"] = copy.deepcopy(
+        this["applications"]["carried_over"])
+    last["applications"]["carried_forward"]["natural_person"] += 1
+    last["applications"]["carried_forward"]["total"] += 1
+    (tmp_path / "2024.md").write_text(render(this, "md"), encoding="utf-8")
+    (tmp_path / "2023.html").write_text(render(last, "html"), encoding="utf-8")
+    calls: list[str] = []
+    real = importer.import_report
+
+    def counting(source: Any, **options: Any) -> Any:
+        calls.append(str(source))
+        return real(source, **options)
+
+    monkeypatch.setattr(importer, "import_report", counting)
+    data = cli("check", "--include-published", "--format", "json", tmp_path).json()
+    by_name = {Path(r["file"]).name: r for r in data["reports"]}
+    assert by_name["2024.md"]["previous"]["paired"] == "auto"
+    assert by_name["2024.md"]["previous"]["file"] == str(tmp_path / "2023.html")
+    assert "YOY-CARRY" in {f["rule_id"] for f in by_name["2024.md"]["findings"]}
+    assert by_name["2023.html"]["previous"] is None
+    # each file imported once: to pair it, its import kept for its check
+    # and for the check of the year after
+    assert sorted(Path(c).name for c in calls) == ["2023.html", "2024.md"]
+    unpaired = cli("check", "--include-published", "--no-pairing", "--format", "json",
+                   tmp_path).json()
+    assert all(r["previous"] is None for r in unpaired["reports"])

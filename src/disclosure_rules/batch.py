@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import signal
 from collections import deque
@@ -71,6 +72,7 @@ __all__ = [
     "pair",
     "reaches",
     "run_task",
+    "scan_item",
     "scan_source",
 ]
 
@@ -102,6 +104,9 @@ class Source:
     line: int | None = None
     offset: int = 0
     text: str | None = field(default=None, repr=False)
+    #: a published report already imported (for pairing): the file its
+    #: import was kept in, so that checking it does not import it again
+    cache: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def file(self) -> str:
@@ -443,6 +448,10 @@ def load_source(source: Source) -> tuple[Report, tuple[Finding, ...], str]:
                                 column=exc.column) from None
         return report, (), "jsonl"
     if source.kind == "published":
+        if source.cache is not None:
+            kept = _kept_import(source.cache)
+            if kept is not None:
+                return kept
         # Imported only when needed: the importer is large and optional.
         from .importer import import_report
 
@@ -451,6 +460,17 @@ def load_source(source: Source) -> tuple[Report, tuple[Finding, ...], str]:
         return report, tuple(imported.findings), imported.kind
     report = load_report(Path(source.path), name=source.path)
     return report, (), report.syntax
+
+
+def _kept_import(path: str) -> tuple[Report, tuple[Finding, ...], str] | None:
+    """An import kept by :func:`scan_item` (None when it is not there)."""
+    try:
+        with open(path, "rb") as handle:
+            # a file this run wrote in its own private folder
+            kept: tuple[Report, tuple[Finding, ...], str] = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+    return kept
 
 
 def load_previous(path: str) -> tuple[Source, Report]:
@@ -511,6 +531,31 @@ def scan_source(source: Source) -> tuple[str, int] | None:
                 data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, ValueError, yaml.YAMLError, RecursionError, DisclosureRulesError):
         return None  # the check itself says what is wrong with it
+    return _key(data)
+
+
+def scan_item(item: tuple[Source, str | None]) -> tuple[str, int] | None:
+    """:func:`scan_source`, and for a published report (with the file to
+    keep its import in) the organ and year of its import: the check then
+    takes the import from that file instead of importing it again."""
+    source, keep = item
+    if source.kind != "published":
+        return scan_source(source)
+    try:
+        loaded = load_source(source)
+    except Exception:  # the check imports it again and says what is wrong
+        return None
+    if keep is not None:
+        try:
+            with open(keep, "wb") as handle:
+                pickle.dump(loaded, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except (OSError, pickle.PicklingError):
+            pass  # then it is imported again when checked
+    return _key(loaded[0].data)
+
+
+def _key(data: Any) -> tuple[str, int] | None:
+    """(organ name, year) of a report's data, when both are there."""
     if not isinstance(data, dict):
         return None
     organ, year = data.get("organ"), data.get("year")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,7 +34,7 @@ from ..batch import (
     load_previous,
     pair,
     run_task,
-    scan_source,
+    scan_item,
 )
 from ..config import Config, find_config, load_config
 from ..findings import Severity
@@ -206,17 +208,27 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _tasks(items: Sequence[Source | Unreadable], previous: Source | None, runner: Runner,
-           pairing: bool) -> list[Task | Unreadable]:
+           pairing: bool, scratch: str) -> list[Task | Unreadable]:
     """A task per source, with the previous-year report to use: the one
     given (loaded once, it travels in the settings), or one found among
-    the inputs (same organ, year − 1)."""
+    the inputs (same organ, year − 1). A published report is imported to
+    know its organ and year; its import is kept in a file under
+    ``scratch`` for its check (and for the check of the year after)."""
     if previous is not None:
         given = Pairing("given", (previous.name,))
         return [Task(i, None, given) if isinstance(i, Source) else i for i in items]
     pairs: dict[Source, tuple[Source | None, Pairing]] = {}
-    pairable = [i for i in items if isinstance(i, Source) and i.kind in ("report", "jsonl")]
+    pairable = [i for i in items if isinstance(i, Source)
+                and i.kind in ("report", "jsonl", "published")]
     if pairing and len(pairable) > 1:
-        keys = list(runner.map(scan_source, pairable))
+        keep = [os.path.join(scratch, f"{n}.pickle") if s.kind == "published" else None
+                for n, s in enumerate(pairable)]
+        keys = list(runner.map(scan_item, list(zip(pairable, keep, strict=True))))
+        # the same sources (equal: the kept file is not part of a source's
+        # identity), now saying where their imports are
+        kept = {s: replace(s, cache=k) for s, k in zip(pairable, keep, strict=True) if k}
+        pairable = [kept.get(s, s) for s in pairable]
+        items = [kept.get(i, i) if isinstance(i, Source) else i for i in items]
         pairs = {pairable[i]: value for i, value in pair(pairable, keys).items()}
     return [Task(i, *pairs.get(i, (None, None))) if isinstance(i, Source) else i for i in items]
 
@@ -303,7 +315,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         settings = Settings(ruleset, waivers, renderer, previous_report,
                             quiet=args.quiet and args.format in HUMAN_FORMATS)
         runner = stack.enter_context(Runner(settings, _jobs(args.jobs, items)))
-        tasks = _tasks(items, previous, runner, not args.no_pairing)
+        # where published reports' imports are kept between pairing and check
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="disclosure-rules-"))
+        tasks = _tasks(items, previous, runner, not args.no_pairing, scratch)
         try:
             summary = _stream(sink, runner, tasks, Tally(ruleset, options.fail_on),
                               Progress(io.stderr, len(tasks),
