@@ -437,3 +437,34 @@ def test_a_published_report_is_drawn_as_imported(tmp_path: Path) -> None:
     origins = [e for e in page.all("li") if "finding" in e.classes
                and "原文：第19行" in e.text()]
     assert origins
+
+
+def test_the_index_lists_every_report_shown_with_a_link_to_it(tmp_path: Path) -> None:
+    organ = {"name": "测试县审计局"}
+    write(tmp_path / "a.json", broken(40, organ=organ))
+    write(tmp_path / "b.json", generated(41, year=2024))
+    (tmp_path / "c.json").write_text("{ not json", encoding="utf-8")
+    page, data, code = html_and_json(tmp_path)
+    assert code == 2
+    index = page.by_id["index"]
+    rows = [r for r in index.iter() if r.tag == "tr"][1:]  # below the header
+    articles = {a.attrs["id"]: a for a in page.all("article")}
+    assert len(rows) == len(articles) == 3
+    for row in rows:
+        (target,) = set(row.links())
+        assert target[1:] in articles  # each row leads to the report it names
+        name = next(e for e in articles[target[1:]].iter() if e.tag == "code").text()
+        assert name in row.text()
+    by_file = {Path(next(e for e in r.iter() if e.tag == "code").text()).name: r for r in rows}
+    assert "测试县审计局" in by_file["a.json"].text()
+    assert {"fail"} <= {c for e in by_file["a.json"].iter() for c in e.classes}
+    errors = data["reports"][0]["counts"]["error"]
+    assert f"{errors} 个错误" in by_file["a.json"].text()
+    assert "2024" in by_file["b.json"].text()
+    assert "unreadable" in {c for e in by_file["c.json"].iter() for c in e.classes}
+    top = [e for e in page.all("a") if e.attrs.get("href") == "#index"]
+    assert top  # the page's head leads to the index
+    # --quiet leaves a report without findings out of the page and the index
+    quiet = Page(cli("check", "--format", "html", "--quiet", tmp_path).out)
+    quiet_rows = [r for r in quiet.by_id["index"].iter() if r.tag == "tr"][1:]
+    assert len(quiet_rows) == len(quiet.all("article")) < 3

@@ -249,15 +249,21 @@ class Done:
     titles: tuple[tuple[str, Message], ...] = ()
     waived: int = 0
     not_evaluated: int = 0
+    #: the report's name, organ and year (for an output's index of reports)
+    name: str = ""
+    organ: str | None = None
+    year: int | None = None
 
     @classmethod
     def of(cls, checked: Checked, text: str, rules: RuleSet) -> Done:
         """The record of ``checked`` with its rendered ``text``."""
-        findings = checked.result.findings
+        result = checked.result
+        findings = result.findings
         titles = {f.rule_id: f.title for f in findings if f.title is not None}
         return cls(text, tuple((f.rule_id, f.severity) for f in findings),
                    tuple((k, v) for k, v in titles.items() if rules.info(k) is None),
-                   len(checked.waived), len(checked.result.not_evaluated))
+                   len(checked.waived), len(result.not_evaluated), checked.source.name,
+                   result.organ, result.year)
 
 
 @dataclass(frozen=True, slots=True)

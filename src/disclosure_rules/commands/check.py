@@ -361,7 +361,7 @@ def _stream(sink: Sink, runner: Runner, tasks: Sequence[Task | Unreadable], tall
         if isinstance(record, Unreadable):
             sink.unreadable(record)
         else:
-            sink.report(record.text)
+            sink.report(record)
         tally.add(record)
         progress.advance()
     progress.clear()

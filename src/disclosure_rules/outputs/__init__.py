@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import Any, Protocol, TextIO
 
-from ..batch import Checked, Summary, Unreadable, fails
+from ..batch import Checked, Done, Summary, Unreadable, fails
 from ..findings import Message, Severity, json_value
 from ..rulesets import RuleSet
 from ..waivers import Waiver
@@ -90,8 +90,9 @@ class Sink(Protocol):
     def render(self, checked: Checked) -> str:
         """The output of one checked report (may run in a worker)."""
 
-    def report(self, text: str) -> None:
-        """Write what :meth:`render` made of one report (in input order)."""
+    def report(self, record: Done) -> None:
+        """Write what :meth:`render` made of one report (``record.text``, in
+        input order)."""
 
     def unreadable(self, problem: Unreadable) -> None:
         """One input that could not be read (in input order)."""

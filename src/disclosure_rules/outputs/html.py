@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from .. import __version__
-from ..batch import Checked, Summary, Unreadable, fails
+from ..batch import Checked, Done, Summary, Unreadable, fails, reaches
 from ..findings import Cell, Finding, Severity, json_value
 from ..layout import Format, layout
 from ..pointer import MISSING, resolve, split_pointer, to_pointer
@@ -44,6 +44,7 @@ from .words import (
     expired_notice,
     heading,
     pairing_lines,
+    plural,
     provenance,
     report_tally,
     say,
@@ -598,6 +599,13 @@ class _Page:
         return out
 
 
+def _count(n: int, severity: Severity, lang: str) -> str:
+    """"2 个错误" / "2 errors"."""
+    if lang == "en":
+        return f"{n} {plural(severity.value + 's', n)}"
+    return f"{n} 个{severity_word(severity, lang)}"
+
+
 def _rows(cells: Iterable[str], header: bool = False) -> str:
     tag = "th" if header else "td"
     return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
@@ -610,6 +618,8 @@ class Sink(Base):
         super().__init__(out, options, run)
         self.lang = options.lang
         self.number = 0
+        #: a row of the index of reports at the end, per report shown
+        self.index: list[str] = []
 
     def begin(self) -> None:
         """The head, the page title, the legend and the run's notices."""
@@ -627,7 +637,8 @@ class Sink(Base):
                  f"<title>{title}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
                  f"<h1>{title}</h1>",
                  f'<p class="legend">{_esc(say("html.page.legend", lang))}{_esc(colon(lang))}'
-                 + "".join(legend) + "</p>"]
+                 + "".join(legend) + "</p>",
+                 f'<p><a href="#index">{_esc(say("html.index.link", lang))}</a></p>']
         notices = [expired_notice(w).get(lang) for w in self.run.expired_waivers]
         if notices:
             lines.append(f'<section class="notices"><h2>{_esc(say("html.notices", lang))}</h2>'
@@ -640,16 +651,38 @@ class Sink(Base):
         """One report's ``<article>``."""
         return _Page(checked, self.options).html()
 
-    def report(self, text: str) -> None:
-        """Write one rendered report, its ids numbered."""
-        if text:
+    def report(self, record: Done) -> None:
+        """Write one rendered report, its ids numbered, and note it for the
+        index."""
+        if record.text:
             self.number += 1
-            self.write(text.replace(TOKEN, str(self.number)))
+            self.write(record.text.replace(TOKEN, str(self.number)))
+            self._indexed(record)
+
+    def _indexed(self, record: Done) -> None:
+        lang = self.lang
+        counts = {s: sum(1 for _, found in record.findings if found is s) for s in Severity}
+        failed = any(reaches(s, self.options.fail_on) for _, s in record.findings)
+        state = "fail" if failed else "pass"
+        shown = [f'<span class="finding-{s.value}">{_esc(_count(counts[s], s, lang))}</span>'
+                 for s in Severity if counts[s]]
+        if record.waived:
+            shown.append(_esc(say("waived", lang, n=record.waived)))
+        self.index.append(_rows((
+            f'<a href="#report-{self.number}">{self.number}</a>',
+            f'<a href="#report-{self.number}"><code>{_esc(record.name)}</code></a>',
+            _esc(record.organ or ""), _esc("" if record.year is None else record.year),
+            f'<span class="badge {state}">{_esc(say("html.badge." + state, lang))}</span> '
+            + (" ".join(shown) if shown else _esc(say("clean", lang))))))
 
     def unreadable(self, problem: Unreadable) -> None:
         """An input that could not be read: an error block."""
         self.number += 1
         word = say(problem.kind, self.lang)
+        self.index.append(_rows((
+            f'<a href="#report-{self.number}">{self.number}</a>',
+            f'<a href="#report-{self.number}"><code>{_esc(problem.source.name)}</code></a>',
+            "", "", f'<span class="badge unreadable">{_esc(word)}</span>')))
         self.write(f'<article class="report unreadable" id="report-{self.number}">\n'
                    f'<header><h2><span class="badge unreadable">{_esc(word)}</span> '
                    f"<code>{_esc(problem.source.name)}</code></h2>\n"
@@ -662,7 +695,17 @@ class Sink(Base):
         page's end."""
         lang = self.lang
         first, second = summary_lines(summary, lang, self.options.verbose)
-        lines = ["</main>", '<section class="summary" id="summary">',
+        lines = ["</main>"]
+        if self.index:
+            lines += ['<section class="summary" id="index">',
+                      f"<h2>{_esc(say('html.index', lang))}</h2>", "<table>",
+                      _rows(("#", *(_esc(say(k, lang)) for k in (
+                          "html.index.report", "html.index.organ", "html.index.year",
+                          "html.index.result"))), header=True),
+                      *self.index, "</table>", "</section>"]
+        else:  # (the link at the top leads to the summary)
+            lines.append('<p id="index"></p>')
+        lines += ['<section class="summary" id="summary">',
                  f"<h2>{_esc(say('html.summary', lang))}</h2>",
                  f'<p class="counts">{_esc(first)}</p>',
                  f"<p>{_esc(second)}</p>"]

@@ -18,7 +18,7 @@ import json
 from typing import Any, TextIO
 
 from .. import __version__
-from ..batch import Checked, Summary, Unreadable
+from ..batch import Checked, Done, Summary, Unreadable
 from . import Base, Options, Run, json_default, report_dict
 from .words import expired_notice
 
@@ -64,9 +64,9 @@ class Sink(Base):
         """One report object, on one line."""
         return _line(report_dict(checked, self.options.fail_on))
 
-    def report(self, text: str) -> None:
+    def report(self, record: Done) -> None:
         """Write one report object."""
-        self.write(("\n    " if self.first else ",\n    ") + text)
+        self.write(("\n    " if self.first else ",\n    ") + record.text)
         self.first = False
 
     def unreadable(self, problem: Unreadable) -> None:

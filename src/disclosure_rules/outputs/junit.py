@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from ..batch import Checked, Summary, Unreadable, reaches
+from ..batch import Checked, Done, Summary, Unreadable, reaches
 from ..findings import Finding
 from . import Base, Options, Run, printable
 from .text import Style, finding_lines
@@ -106,9 +106,9 @@ class Sink(Base):
                 f"    <properties>{props}\n    </properties>\n"
                 + "".join(c + "\n" for c in cases) + "  </testsuite>\n")
 
-    def report(self, text: str) -> None:
+    def report(self, record: Done) -> None:
         """Write one test suite."""
-        self.write(text)
+        self.write(record.text)
 
     def unreadable(self, problem: Unreadable) -> None:
         """A suite with one test case in error."""

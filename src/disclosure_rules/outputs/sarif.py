@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from .. import __version__
-from ..batch import Checked, Source, Summary, Unreadable
+from ..batch import Checked, Done, Source, Summary, Unreadable
 from ..findings import Finding, Severity
 from ..waivers import Waiver
 from . import Base, Options, Run, json_default, rule_metadata
@@ -149,10 +149,10 @@ class Sink(Base):
         return ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":"),
                                       default=json_default) for r in results)
 
-    def report(self, text: str) -> None:
+    def report(self, record: Done) -> None:
         """Write one report's results."""
-        if text:
-            self.write(("\n" if self.first else ",\n") + text)
+        if record.text:
+            self.write(("\n" if self.first else ",\n") + record.text)
             self.first = False
 
     def unreadable(self, problem: Unreadable) -> None:

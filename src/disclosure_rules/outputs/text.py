@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TextIO
 
-from ..batch import Checked, Summary, Unreadable
+from ..batch import Checked, Done, Summary, Unreadable
 from ..findings import Finding, Severity
 from . import Base, Options, Run
 from .words import (
@@ -155,10 +155,10 @@ class Sink(Base):
         lines.append("  " + report_tally(checked, lang, self.options.verbose))
         return "\n".join(lines) + "\n\n"
 
-    def report(self, text: str) -> None:
+    def report(self, record: Done) -> None:
         """Write one rendered report."""
-        if text:
-            self.write(text)
+        if record.text:
+            self.write(record.text)
 
     def unreadable(self, problem: Unreadable) -> None:
         """An input that could not be read, at its place in the order."""

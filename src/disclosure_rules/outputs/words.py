@@ -110,6 +110,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "html.waived.head": ("已豁免的问题", "Waived findings"),
     "html.not_evaluated.head": ("未检查的规则", "Rules not evaluated"),
     "html.summary": ("汇总", "Summary"),
+    "html.index": ("报告目录", "Reports"),
+    "html.index.link": ("报告目录与汇总", "index of reports and summary"),
+    "html.index.report": ("报告", "report"),
+    "html.index.organ": ("编制主体", "organ"),
+    "html.index.year": ("年度", "year"),
+    "html.index.result": ("结果", "result"),
     "html.notices": ("注意", "Notices"),
     "html.generator": ("由 disclosure-rules {version} 生成", "made by disclosure-rules {version}"),
 }
