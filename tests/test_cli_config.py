@@ -218,3 +218,54 @@ def test_an_expired_waiver_is_noticed_alike_in_every_format_with_its_scope(
         assert note["message"]["text"] == text
         page = cli("check", "--format", "html", "--lang", lang, JIADING).out
         assert f'<li class="problem">{text}</li>' in page
+
+
+STALE = """\
+    waivers:
+      - rule: VAL-BLANK
+        organ: 上海市嘉定区人力资源和社会保障局
+        reason: 原件如此
+        approved_by: 王审计
+        expires: 2030-06-30
+      - rule: APP-BALANCE
+        organ: 上海市嘉定区人力资源和社会保障局
+        year: 2020
+        reason: 已更正，豁免留着
+        approved_by: 王审计
+        expires: 2030-06-30
+      - rule: APP-
+        organ: 另一个机关
+        reason: 别的机关的豁免
+        approved_by: 王审计
+        expires: 2030-06-30
+      - rule: TXT-RESULTS
+        reason: 本次未运行的规则
+        approved_by: 王审计
+        expires: 2030-06-30
+    """
+
+
+def test_a_waiver_that_waived_nothing_in_the_reports_it_concerns_is_noticed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # used (VAL-BLANK); concerning Jiading 2020 but nothing to waive (APP-BALANCE
+    # holds): noticed; for an organ not checked: not noticed; of a rule this
+    # run does not run (--ignore TXT-): not noticed
+    _config(tmp_path, STALE)
+    monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2026-11-27")
+    args = ("--ignore", "TXT-", JIADING)
+    text = cli("check", *args)
+    assert text.code == 0
+    assert "豁免 APP-BALANCE [上海市嘉定区人力资源和社会保障局 · 2020]" in text.out
+    assert "没有豁免任何问题" in text.out
+    assert text.out.count("没有豁免任何问题") == 1
+    data = cli("check", "--format", "json", *args).json()
+    assert [(w["rule"], w["line"]) for w in data["summary"]["unused_waivers"]] == [
+        ("APP-BALANCE", 7)]
+    sarif = cli("check", "--format", "sarif", *args).json()
+    notes = sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["waiver-unused"]
+    assert "APP-BALANCE" in cli("check", "--format", "html", *args).out.split('id="summary"')[1]
+    # with TXT- running, the waiver of TXT-RESULTS concerns every report and
+    # waived nothing in Jiading's: noticed too
+    both = cli("check", "--format", "json", JIADING).json()["summary"]["unused_waivers"]
+    assert [w["rule"] for w in both] == ["APP-BALANCE", "TXT-RESULTS"]

@@ -195,6 +195,10 @@ class Checked:
     positions: tuple[tuple[int, int] | None, ...] = ()
     previous: Pairing | None = None
     document: Any = field(default=None, repr=False, compare=False)
+    #: the run's active waivers (by index) whose organ and year this report
+    #: is of, and those that waived one of its findings
+    waivers_concerned: tuple[int, ...] = ()
+    waivers_used: tuple[int, ...] = ()
 
     def position(self, index: int) -> tuple[int, int] | None:
         """Where finding ``index`` is in the input, when known."""
@@ -253,6 +257,9 @@ class Done:
     name: str = ""
     organ: str | None = None
     year: int | None = None
+    #: see :attr:`Checked.waivers_concerned`, :attr:`Checked.waivers_used`
+    waivers_concerned: tuple[int, ...] = ()
+    waivers_used: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, checked: Checked, text: str, rules: RuleSet) -> Done:
@@ -263,7 +270,7 @@ class Done:
         return cls(text, tuple((f.rule_id, f.severity) for f in findings),
                    tuple((k, v) for k, v in titles.items() if rules.info(k) is None),
                    len(checked.waived), len(result.not_evaluated), checked.source.name,
-                   result.organ, result.year)
+                   result.organ, result.year, checked.waivers_concerned, checked.waivers_used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -711,8 +718,11 @@ def _check(task: Task, source: Source, settings: Settings) -> Checked:
     result = applied.result
     positions = tuple(_position(report, task.source, f.pointer) for f in result.findings) \
         if result.findings and report.text is not None else ()
+    active = settings.waivers.active
+    concerned = tuple(i for i, w in enumerate(active) if w.concerns(result.organ, result.year))
+    used = tuple(sorted({active.index(w) for _, w in applied.waived}))
     return Checked(source, result, kind, applied.waived, applied.expired, positions, pairing,
-                   report.data)
+                   report.data, concerned, used)
 
 
 def run_task(task: Task | Unreadable) -> Done | Unreadable:
@@ -858,6 +868,9 @@ class Summary:
     rules: tuple[RuleCount, ...]
     fail_on: Severity
     exit_code: int
+    #: active waivers of rules the run ran that concern a report checked
+    #: (its organ and year) and waived nothing: perhaps no longer needed
+    unused_waivers: tuple[Waiver, ...] = ()
 
     @property
     def clean(self) -> int:
@@ -879,6 +892,7 @@ class Summary:
             "fail_on": self.fail_on.value,
             "exit_code": self.exit_code,
             "rules": [r.to_dict() for r in self.rules],
+            "unused_waivers": [w.to_dict() for w in self.unused_waivers],
         }
 
 
@@ -898,9 +912,14 @@ class Tally:
     """Counters over a run: all that is kept of the reports once their
     output is written."""
 
-    def __init__(self, rules: RuleSet, fail_on: Severity = Severity.ERROR) -> None:
+    def __init__(self, rules: RuleSet, fail_on: Severity = Severity.ERROR,
+                 waivers: Sequence[Waiver] = ()) -> None:
         self.rules = rules
         self.fail_on = fail_on
+        #: the run's active waivers (what records' waiver indices refer to)
+        self.waivers = tuple(waivers)
+        self._concerned: set[int] = set()
+        self._used: set[int] = set()
         self.reports = self.failed = self.with_errors = self.with_findings = 0
         self.unreadable = self.waived = self.not_evaluated = 0
         self.findings = {s.value: 0 for s in Severity}
@@ -920,6 +939,8 @@ class Tally:
         self.with_findings += bool(record.findings)
         self.waived += record.waived
         self.not_evaluated += record.not_evaluated
+        self._concerned.update(record.waivers_concerned)
+        self._used.update(record.waivers_used)
         seen: set[str] = set()
         for rule_id, severity in record.findings:
             self.findings[severity.value] += 1
@@ -950,7 +971,12 @@ class Tally:
             rules.append(RuleCount(rule_id, self._rule_severity[rule_id], reports,
                                    self._rule_findings[rule_id], title))
         rules.sort(key=lambda r: (-r.reports, r.severity.rank, r.rule_id))
+        # A waiver of a rule --select/--ignore/disable turned off waives
+        # nothing by design: it is not reported.
+        unused = tuple(w for i, w in enumerate(self.waivers)
+                       if i in self._concerned and i not in self._used
+                       and self.rules.active(w.rule.rstrip("*")))
         return Summary(self.reports, self.failed, self.with_errors, self.with_findings,
                        self.unreadable, dict(self.findings), self.waived, self.not_evaluated,
-                       tuple(rules), self.fail_on, self.exit_code)
+                       tuple(rules), self.fail_on, self.exit_code, unused)
 

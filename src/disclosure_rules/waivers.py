@@ -76,14 +76,19 @@ class Waiver:
         its ``expires`` day itself)."""
         return on > self.expires
 
+    def concerns(self, organ: str | None, year: int | None) -> bool:
+        """Whether a report of ``organ`` and ``year`` is within the waiver's
+        organ and year (whatever its findings)."""
+        if self.organ is not None and (organ or "").strip() != self.organ:
+            return False
+        return self.year is None or year == self.year
+
     def covers(self, finding: Finding, organ: str | None, year: int | None) -> bool:
         """Whether ``finding`` (of a report of ``organ`` and ``year``) falls
         within the waiver's scope, expired or not."""
         if not rule_id_matches(finding.rule_id, self.rule):
             return False
-        if self.organ is not None and (organ or "").strip() != self.organ:
-            return False
-        if self.year is not None and year != self.year:
+        if not self.concerns(organ, year):
             return False
         if self.pointer is not None:
             base = self.pointer.rstrip("/")

@@ -318,8 +318,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         # where published reports' imports are kept between pairing and check
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="disclosure-rules-"))
         tasks = _tasks(items, previous, runner, not args.no_pairing, scratch)
+        tally = Tally(ruleset, options.fail_on, waivers.active)
         try:
-            summary = _stream(sink, runner, tasks, Tally(ruleset, options.fail_on),
+            summary = _stream(sink, runner, tasks, tally,
                               Progress(io.stderr, len(tasks),
                                        enabled=not args.no_progress and _isatty(io.stderr)),
                               shared_terminal=_isatty(out) and _isatty(io.stderr))

@@ -50,6 +50,7 @@ from .words import (
     say,
     severity_word,
     summary_lines,
+    unused_notice,
     waived_note,
 )
 
@@ -706,9 +707,13 @@ class Sink(Base):
         else:  # (the link at the top leads to the summary)
             lines.append('<p id="index"></p>')
         lines += ['<section class="summary" id="summary">',
-                 f"<h2>{_esc(say('html.summary', lang))}</h2>",
-                 f'<p class="counts">{_esc(first)}</p>',
-                 f"<p>{_esc(second)}</p>"]
+                  f"<h2>{_esc(say('html.summary', lang))}</h2>",
+                  f'<p class="counts">{_esc(first)}</p>',
+                  f"<p>{_esc(second)}</p>"]
+        if summary.unused_waivers:
+            lines.append('<ul class="plain">' + "".join(
+                f'<li class="problem">{_esc(unused_notice(w).get(lang))}</li>'
+                for w in summary.unused_waivers) + "</ul>")
         if self.options.summary and summary.reports:
             lines.append(f"<table><caption>{_esc(say('table.head', lang, n=summary.reports))}"
                          "</caption>")

@@ -23,7 +23,7 @@ from ..batch import Checked, Done, Source, Summary, Unreadable
 from ..findings import Finding, Severity
 from ..waivers import Waiver
 from . import Base, Options, Run, json_default, rule_metadata
-from .words import expired_notice, say
+from .words import expired_notice, say, unused_notice
 
 __all__ = ["FINGERPRINT_KEY", "SARIF_SCHEMA", "Sink", "fingerprint"]
 
@@ -178,6 +178,11 @@ class Sink(Base):
             "message": {"text": expired_notice(w).get(self.options.lang)},
             "descriptor": {"id": "waiver-expired"},
         } for w in self.run.expired_waivers]
+        configuration += [{
+            "level": "note",
+            "message": {"text": unused_notice(w).get(self.options.lang)},
+            "descriptor": {"id": "waiver-unused"},
+        } for w in summary.unused_waivers]
         invocation = {"executionSuccessful": summary.unreadable == 0,
                       "exitCode": summary.exit_code,
                       "toolExecutionNotifications": self.notifications,

@@ -28,6 +28,7 @@ from .words import (
     say,
     severity_word,
     summary_lines,
+    unused_notice,
     waived_note,
 )
 
@@ -174,4 +175,6 @@ class Sink(Base):
         lines = [self.style.bold(first), second]
         if self.options.summary and summary.reports:
             lines += ["", *summary_table(summary, lang)]
+        lines += [self.style.paint(unused_notice(w).get(lang), "33")
+                  for w in summary.unused_waivers]
         self._write(lines)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["at", "colon", "counts", "expired_note", "expired_notice", "heading", "pairing_lines",
            "plural", "provenance", "report_tally", "say", "separator", "severity_word",
-           "summary_lines", "waived_note", "words"]
+           "summary_lines", "unused_notice", "waived_note", "words"]
 
 _WORDS: dict[str, tuple[str, str]] = {
     # -- per report ------------------------------------------------------
@@ -65,6 +65,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "run.waiver_expired": ("注意：豁免已于 {expires} 到期，不再生效：{rule}{scope}（{where}）",
                            "note: a waiver expired on {expires} and no longer applies: "
                            "{rule}{scope} ({where})"),
+    "run.waiver_unused": ("注意：豁免 {rule}{scope}（{where}）在本次检查的报告中没有豁免任何问题，"
+                          "可能已不再需要",
+                          "note: the waiver {rule}{scope} ({where}) waived nothing in the reports "
+                          "checked; it may no longer be needed"),
     "run.none": ("没有可检查的报告", "no report to check"),
     "table.rule": ("规则", "rule"),
     "table.severity": ("级别", "severity"),
@@ -216,6 +220,14 @@ def expired_notice(waiver: Waiver) -> Message:
     scope = waiver.scope
     return words("run.waiver_expired", expires=waiver.expires, rule=waiver.rule,
                  scope=f" [{scope}]" if scope else "", where=waiver.where)
+
+
+def unused_notice(waiver: Waiver) -> Message:
+    """The run's notice of a waiver that concerned a report checked but
+    waived none of its findings."""
+    scope = waiver.scope
+    return words("run.waiver_unused", rule=waiver.rule, scope=f" [{scope}]" if scope else "",
+                 where=waiver.where)
 
 
 def expired_note(waiver: Waiver) -> Message:
