@@ -144,6 +144,17 @@ def test_the_caret_stands_under_the_column_after_tabs() -> None:
     assert shown[caret.index("^")] == "="
 
 
+def test_a_very_long_line_is_shown_around_the_column() -> None:
+    from disclosure_rules.parser import caret_context
+
+    line = "a " * 50_000 + "= " + "b " * 50_000
+    shown, caret = caret_context(line, 1, 100_001).split("\n")
+    assert len(shown) < 200 and shown.strip().startswith("...") and shown.endswith("...")
+    assert shown[caret.index("^")] == "="
+    short, mark = caret_context("x = 1", 1, 3).split("\n")
+    assert "..." not in short and short[mark.index("^")] == "="
+
+
 def test_a_loop_that_must_be_unrolled_after_a_nested_loop_compiled_checks_every_cell() -> None:
     # the outer loop is first compiled once for all rows; cells(r) of a row
     # variable makes it unroll, and what the first attempt took (its slots,

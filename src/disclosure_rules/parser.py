@@ -59,11 +59,22 @@ def caret_context(text: str, line: int, column: int) -> str:
     if not 1 <= line <= len(lines):
         return ""
     raw = lines[line - 1]
+    at = max(column - 1, 0)
+    # A very long line is shown around the column, "..." where it is cut
+    # (ASCII: "…" is one cell wide in some terminals and two in others).
+    start = at - _CONTEXT if at > _CONTEXT else 0
+    end = at + _CONTEXT
+    head = "..." if start else ""
+    tail = "..." if end < len(raw) else ""
     # The column counts characters of the raw line: cut there, then expand
     # tabs in the part before the caret as the shown line expands them.
-    source = raw.expandtabs(4)
-    prefix = raw[: max(column - 1, 0)].expandtabs(4)
+    source = head + raw[start:end].expandtabs(4) + tail
+    prefix = head + raw[start:at].expandtabs(4)
     return f"  {source}\n  {' ' * _display_width(prefix)}^"
+
+
+#: characters of a long source line shown on each side of an error's column
+_CONTEXT = 60
 
 
 _WORDS = {
