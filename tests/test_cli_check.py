@@ -473,6 +473,17 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.Mon
     assert "3/3" not in shown.out
     assert cli("check", tmp_path / "batch").err == ""
     assert cli("check", "--no-progress", tmp_path / "batch", tty_err=True).err == ""
+    # the imports made to pair published reports show a bar of their own
+    pytest.importorskip("disclosure_rules.importer")
+    from disclosure_rules.render import render
+
+    for i in range(2):
+        (tmp_path / "pub" / f"r{i}.md").parent.mkdir(exist_ok=True)
+        (tmp_path / "pub" / f"r{i}.md").write_text(render(generated(310 + i), "md"),
+                                                   encoding="utf-8")
+    published = cli("check", "--include-published", tmp_path / "pub", tty_err=True)
+    assert "导入以配对 (importing to pair) [" in published.err and "2/2" in published.err
+    assert cli("check", "--include-published", tmp_path / "pub").err == ""
 
 
 def test_output_is_written_as_each_report_completes(tmp_path: Path,

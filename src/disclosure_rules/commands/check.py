@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -208,12 +208,14 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _tasks(items: Sequence[Source | Unreadable], previous: Source | None, runner: Runner,
-           pairing: bool, scratch: str) -> list[Task | Unreadable]:
+           pairing: bool, scratch: str, bar: Callable[[int, str], Progress]
+           ) -> list[Task | Unreadable]:
     """A task per source, with the previous-year report to use: the one
     given (loaded once, it travels in the settings), or one found among
     the inputs (same organ, year − 1). A published report is imported to
     know its organ and year; its import is kept in a file under
-    ``scratch`` for its check (and for the check of the year after)."""
+    ``scratch`` for its check (and for the check of the year after); a
+    progress bar (``bar``) shows those imports, which come before any output."""
     if previous is not None:
         given = Pairing("given", (previous.name,))
         return [Task(i, None, given) if isinstance(i, Source) else i for i in items]
@@ -223,7 +225,12 @@ def _tasks(items: Sequence[Source | Unreadable], previous: Source | None, runner
     if pairing and len(pairable) > 1:
         keep = [os.path.join(scratch, f"{n}.pickle") if s.kind == "published" else None
                 for n, s in enumerate(pairable)]
-        keys = list(runner.map(scan_item, list(zip(pairable, keep, strict=True))))
+        progress = bar(len(pairable) if any(keep) else 0, "导入以配对 (importing to pair)")
+        keys = []
+        for key in runner.map(scan_item, list(zip(pairable, keep, strict=True))):
+            keys.append(key)
+            progress.advance()
+        progress.clear()
         # the same sources (equal: the kept file is not part of a source's
         # identity), now saying where their imports are
         kept = {s: replace(s, cache=k) for s, k in zip(pairable, keep, strict=True) if k}
@@ -317,12 +324,16 @@ def run(args: argparse.Namespace, io: IO) -> int:
         runner = stack.enter_context(Runner(settings, _jobs(args.jobs, items)))
         # where published reports' imports are kept between pairing and check
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="disclosure-rules-"))
-        tasks = _tasks(items, previous, runner, not args.no_pairing, scratch)
+
+        # progress bars on a terminal: the imports made for pairing, then the checks
+        def bar(total: int, label: str = "") -> Progress:
+            return Progress(io.stderr, total, label=label,
+                            enabled=not args.no_progress and _isatty(io.stderr))
+
+        tasks = _tasks(items, previous, runner, not args.no_pairing, scratch, bar)
         tally = Tally(ruleset, options.fail_on, waivers.active)
         try:
-            summary = _stream(sink, runner, tasks, tally,
-                              Progress(io.stderr, len(tasks),
-                                       enabled=not args.no_progress and _isatty(io.stderr)),
+            summary = _stream(sink, runner, tasks, tally, bar(len(tasks)),
                               shared_terminal=_isatty(out) and _isatty(io.stderr))
             out.flush()
         except BrokenPipeError:

@@ -19,8 +19,9 @@ class Progress:
     removes the bar before other output is written to the same terminal.
     """
 
-    def __init__(self, stream: TextIO, total: int, *, enabled: bool) -> None:
+    def __init__(self, stream: TextIO, total: int, *, enabled: bool, label: str = "") -> None:
         self.stream = stream
+        self.label = f"{label} " if label else ""
         self.total = total
         self.enabled = enabled and total > 1
         self.done = 0
@@ -39,7 +40,7 @@ class Progress:
         self.last = now
         filled = _WIDTH * self.done // max(1, self.total)
         rate = self.done / max(now - self.start, 1e-9)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (_WIDTH - filled)}] "
+        self.stream.write(f"\r{self.label}[{'#' * filled}{'.' * (_WIDTH - filled)}] "
                           f"{self.done}/{self.total}  {rate:.0f}/s ")
         self.stream.flush()
         self.shown = True
