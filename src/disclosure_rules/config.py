@@ -115,7 +115,8 @@ def load_config(path: str | Path) -> Config:
     except FileNotFoundError:
         raise ConfigError("配置文件不存在 (no such configuration file)", file=name) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"无法读取配置文件 (cannot read the configuration file): {exc}",
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"无法读取配置文件 (cannot read the configuration file): {why}",
                           file=name) from None
     loader = yaml.SafeLoader(text)
     try:
