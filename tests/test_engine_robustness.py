@@ -198,3 +198,20 @@ def test_a_pattern_found_more_often_than_any_rule_means_is_not_judged() -> None:
     assert findings == [] and len(reasons) == 1 and str(MAX_MATCHES) in reasons[0]
     enough = _with({("overview", "text"): "收到申请5件。" * MAX_MATCHES})
     assert _outcome(check(enough, rules)) == ([], [])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: check({}, rules=123),  # type: ignore[arg-type]
+    lambda: load_rules(""),
+    lambda: check(123),  # type: ignore[arg-type]
+])
+def test_a_wrong_argument_to_the_api_is_a_library_error(call: Any) -> None:
+    with pytest.raises(DocumentError):
+        call()
+
+
+def test_render_refuses_what_is_not_a_report() -> None:
+    from disclosure_rules import render
+
+    with pytest.raises(DocumentError, match="int"):
+        render(5, "md")  # type: ignore[arg-type]

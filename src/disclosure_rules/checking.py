@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .engine import evaluate
+from .errors import DocumentError
 from .findings import Finding, Message, Result
 from .formats import analyse_format, report_year
 from .loading import Report, load_report
@@ -56,8 +57,13 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
         ruleset = rules
     elif isinstance(rules, (str, os.PathLike)):
         ruleset = load_rules(rules)
-    else:
+    elif isinstance(rules, Sequence) and all(isinstance(r, (str, os.PathLike)) for r in rules):
         ruleset = load_rules(*rules)
+    else:
+        kind = type(rules).__name__
+        raise DocumentError(f"rules 须是 RuleSet、规则文件或目录的路径（或路径列表），"
+                            f"不能是 {kind} (rules must be a RuleSet, a rule path or paths, "
+                            f"not {kind})", file="<rules>")
     validation = validate(report)
     data = report.data
     mapping = data if isinstance(data, Mapping) else {}

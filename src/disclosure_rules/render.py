@@ -34,6 +34,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Literal, Protocol
 
+from .errors import DocumentError
 from .findings import json_value
 from .formats import analyse_format
 from .layout import Format, Node, layout
@@ -681,9 +682,18 @@ def _html(fmt: Format, document: Mapping[str, Any]) -> str:
 
 
 def render(document: Mapping[str, Any], fmt: Literal["md", "html"]) -> str:
-    """The report as Markdown (``"md"``) or HTML (``"html"``) text."""
+    """The report as Markdown (``"md"``) or HTML (``"html"``) text.
+
+    Raises:
+        ValueError: ``fmt`` is neither.
+        DocumentError: ``document`` is not a report object.
+    """
     if fmt not in ("md", "html"):
         raise ValueError(f"unknown output format {fmt!r} (expected 'md' or 'html')")
+    if not isinstance(document, Mapping):
+        kind = type(document).__name__
+        raise DocumentError(f"须是报告对象，不能是 {kind} (a report object is needed, "
+                            f"not {kind})")
     report_format = _format(document)
     if fmt == "md":
         return _markdown(report_format, document)

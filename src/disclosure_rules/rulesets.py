@@ -121,6 +121,8 @@ def _collect(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, list[Pa
     """(pack directory or file, its rule files) for each path given."""
     groups: list[tuple[str, list[Path]]] = []
     for raw in paths:
+        if not os.fspath(raw):  # Path("") would be the working directory
+            raise DocumentError("规则路径为空 (empty rule path)", file="<rules>")
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*" + RULE_SUFFIX) if p.is_file())
