@@ -323,3 +323,16 @@ def test_a_paragraph_of_punctuation_alone_survives(seed: dict[str, Any], text: s
     kind = "markdown" if fmt == "md" else "html"
     back = import_report(render(doc, fmt), kind=kind)  # type: ignore[arg-type]
     assert back.document["appeals"]["text"] == text
+
+
+def test_an_extension_value_that_is_an_object_or_list_is_printed_as_json() -> None:
+    doc = load_report(HUAIAN).data
+    row = doc["proactive"]["art20_1"]["rules"]
+    row["x_list"] = ["甲", 1]
+    deep: Any = []
+    for _ in range(100_000):  # given through the API, deeper than any printer
+        deep = [deep]
+    row["x_deep"] = deep
+    page = render(doc, "html")
+    assert '["甲", 1]' in page.replace("&quot;", '"')
+    assert "[…]" in page

@@ -98,7 +98,13 @@ def _format(document: Mapping[str, Any]) -> Format:
 
 
 def _cell(value: Any) -> str:
-    """A cell value as printed (blank for None; money with every decimal)."""
+    """A cell value as printed (blank for None; money with every decimal;
+    an object or list, which only an extension key holds, as JSON)."""
+    if isinstance(value, Mapping | list | tuple):
+        try:
+            return json.dumps(json_value(value), ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):  # nested deeper than anything printable
+            return "[…]" if isinstance(value, list | tuple) else "{…}"
     if value is None or isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "" if value is None else str(value)
     if isinstance(value, Decimal):
