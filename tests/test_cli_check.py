@@ -923,3 +923,16 @@ def test_published_reports_of_one_organ_are_paired_and_imported_once(
     unpaired = cli("check", "--include-published", "--no-pairing", "--format", "json",
                    tmp_path).json()
     assert all(r["previous"] is None for r in unpaired["reports"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_found_in_a_directory_is_reported_not_opened(tmp_path: Path) -> None:
+    # opening a named pipe waits for a writer: a walk must not hang on one
+    write(tmp_path / "batch" / "a.json", generated(50))
+    os.mkfifo(tmp_path / "batch" / "pipe.json")
+    outcome = cli("check", "--format", "json", tmp_path / "batch")
+    assert outcome.code == 2
+    data = outcome.json()
+    assert [Path(r["file"]).name for r in data["reports"]] == ["a.json"]
+    assert [(Path(e["file"]).name, e["message"]) for e in data["errors"]] == [
+        ("pipe.json", "不是普通文件，未读取 (not a regular file; not read)")]

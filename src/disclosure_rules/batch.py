@@ -19,6 +19,7 @@ import os
 import pickle
 import re
 import signal
+import stat
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -383,8 +384,23 @@ def _walk(root: Path, include_published: bool, exclude: Collection[Path] = ()
                 file = Path(directory) / name
                 if exclude and file.resolve() in exclude:
                     continue  # this run's own output file
+                if not _regular(file):
+                    # a pipe or device found in a walk: opening one may wait
+                    # forever (named on the command line, it is read)
+                    yield Unreadable(Source(str(file)), "不是普通文件，未读取 (not a regular "
+                                     "file; not read)")
+                    continue
                 yield file
     yield from problems()
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (through symbolic links); a file
+    that vanished counts as one (reading it then says so)."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
 
 
 def _file_sources(path: str) -> list[Source | Unreadable]:
