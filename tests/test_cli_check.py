@@ -649,6 +649,14 @@ def test_an_input_that_is_also_the_output_is_refused_and_left_alone(tmp_path: Pa
         assert path.read_bytes() == before
 
 
+def test_the_output_and_the_summary_csv_cannot_be_one_file(tmp_path: Path) -> None:
+    report = write(tmp_path / "report.json", generated(603))
+    target = tmp_path / "out.txt"
+    outcome = cli("check", "-o", target, "--summary-csv", tmp_path / "." / "out.txt", report)
+    assert outcome.code == 2 and "-o 与 --summary-csv 不能是同一个文件" in outcome.err
+    assert not target.exists()  # refused before either was opened
+
+
 # --------------------------------------------------------------- directories
 
 

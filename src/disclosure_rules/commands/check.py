@@ -37,6 +37,7 @@ from ..batch import (
     scan_item,
 )
 from ..config import Config, find_config, load_config
+from ..errors import DisclosureRulesError
 from ..findings import Severity
 from ..loading import Report
 from ..messages import BUILTIN_RULES
@@ -271,8 +272,18 @@ def _previous(args: argparse.Namespace) -> tuple[Source, Report] | None:
 
 
 def _outputs(args: argparse.Namespace) -> set[Path]:
-    """The run's own output files, resolved: never read as inputs."""
-    return {Path(p).resolve() for p in (args.output, args.summary_csv) if p}
+    """The run's own output files, resolved: never read as inputs.
+
+    Raises:
+        DisclosureRulesError: ``-o`` and ``--summary-csv`` name one file
+            (the second would overwrite the first).
+    """
+    outputs = [Path(p).resolve() for p in (args.output, args.summary_csv) if p]
+    if len(outputs) == 2 and outputs[0] == outputs[1]:
+        raise DisclosureRulesError(
+            f"{args.summary_csv}: -o 与 --summary-csv 不能是同一个文件 (-o and --summary-csv "
+            "name the same file)")
+    return set(outputs)
 
 
 def _jobs(requested: int | None, items: Sequence[Source | Unreadable]) -> int:
