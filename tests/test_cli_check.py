@@ -944,3 +944,18 @@ def test_a_pipe_found_in_a_directory_is_reported_not_opened(tmp_path: Path) -> N
     assert [Path(r["file"]).name for r in data["reports"]] == ["a.json"]
     assert [(Path(e["file"]).name, e["message"]) for e in data["errors"]] == [
         ("pipe.json", "不是普通文件，未读取 (not a regular file; not read)")]
+
+
+def test_render_and_import_never_write_over_their_input(tmp_path: Path) -> None:
+    pytest.importorskip("disclosure_rules.importer")
+    report = write(tmp_path / "report.json", generated(604))
+    before = report.read_bytes()
+    outcome = cli("render", report, "-o", tmp_path / "." / "report.json")
+    assert outcome.code == 2 and "输出文件就是输入文件" in outcome.err
+    assert report.read_bytes() == before
+    page = tmp_path / "report.md"
+    assert cli("render", report, "-o", page).code == 0
+    shown = page.read_bytes()
+    outcome = cli("import", page, "-o", page)
+    assert outcome.code == 2 and "输出文件就是输入文件" in outcome.err
+    assert page.read_bytes() == shown

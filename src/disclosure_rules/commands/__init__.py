@@ -30,8 +30,12 @@ def cannot_write(path: str, exc: OSError) -> DisclosureRulesError:
     return DisclosureRulesError(f"{path}: 无法写入 (cannot write): {exc.strerror}")
 
 
-def write_file(path: str, text: str) -> None:
-    """Write a command's output file (UTF-8), or raise :func:`cannot_write`."""
+def write_file(path: str, text: str, source: str | None = None) -> None:
+    """Write a command's output file (UTF-8), or raise :func:`cannot_write`;
+    never over ``source``, the input it was made from."""
+    if source is not None and source != "-" and Path(source).resolve() == Path(path).resolve():
+        raise DisclosureRulesError(f"{path}: 输出文件就是输入文件，不会覆盖 (the output file is "
+                                   "the input file; it is not overwritten)")
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     imported = import_report(source, kind=args.kind, name=name)
     text = imported.to_json()
     if args.output:
-        write_file(args.output, text + "\n")
+        write_file(args.output, text + "\n", args.file)
     else:
         io.stdout.write(text + "\n")
     for finding in imported.findings:

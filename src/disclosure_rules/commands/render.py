@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return 2
     text = render(report.data, args.format)
     if args.output:
-        write_file(args.output, text)
+        write_file(args.output, text, args.file)
     else:
         io.stdout.write(text)
     return 0
