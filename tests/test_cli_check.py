@@ -959,3 +959,21 @@ def test_render_and_import_never_write_over_their_input(tmp_path: Path) -> None:
     outcome = cli("import", page, "-o", page)
     assert outcome.code == 2 and "输出文件就是输入文件" in outcome.err
     assert page.read_bytes() == shown
+
+
+def test_a_rule_title_that_looks_like_a_formula_stays_text_in_the_summary_csv(
+        tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "evil.rules").write_text(
+        'rule EVIL-1 {\n  title "=HYPERLINK(\\"http://x\\",\\"点\\")" / "@SUM(A1)"\n'
+        '  severity warning\n  assert 表三.本年新收.总计 < 0\n    at 表三.本年新收.总计\n}\n',
+        encoding="utf-8")
+    report = write(tmp_path / "r.json", generated(605))
+    target = tmp_path / "summary.csv"
+    outcome = cli("check", "--rules", pack, "--summary-csv", target, report)
+    assert outcome.code == 0, outcome.err
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    (evil,) = [r for r in rows if r[0] == "EVIL-1"]
+    assert evil[2] == "'=HYPERLINK(\"http://x\",\"点\")"
+    assert evil[3] == "'@SUM(A1)"

@@ -222,6 +222,12 @@ def write_summary_csv(summary: Summary, handle: TextIO) -> None:
     for rule in summary.rules:
         share = rule.reports / summary.reports if summary.reports else 0.0
         writer.writerow([rule.rule_id, rule.severity.value,
-                         rule.title.zh if rule.title else "",
-                         rule.title.en if rule.title else "",
+                         _cell_text(rule.title.zh if rule.title else ""),
+                         _cell_text(rule.title.en if rule.title else ""),
                          rule.reports, f"{share:.4f}", rule.findings])
+
+
+def _cell_text(text: str) -> str:
+    """Text for a spreadsheet cell: a title from a rule pack that starts
+    like a formula ("=HYPERLINK(…)") is kept as text (a leading ')."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
