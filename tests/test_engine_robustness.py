@@ -215,3 +215,16 @@ def test_render_refuses_what_is_not_a_report() -> None:
 
     with pytest.raises(DocumentError, match="int"):
         render(5, "md")  # type: ignore[arg-type]
+
+
+def test_a_number_in_prose_too_long_to_read_is_said_in_words() -> None:
+    from disclosure_rules.functions import EvalProblem, parse_number
+
+    for text in ("1" * 300_000, "九" * 200_000):
+        with pytest.raises(EvalProblem, match="not a readable number") as caught:
+            parse_number(text)
+        assert "不是可读的数字" in caught.value.zh
+    assert parse_number("1" * 1000) == int("1" * 1000)
+    report = _with({("overview", "text"): "本机关共收到申请" + "九" * 5000 + "件。"})
+    reasons = [n.reason.zh for n in check(report).not_evaluated if n.rule_id == "TXT-RECEIVED"]
+    assert reasons and "5000 位，不是可读的数字" in reasons[0] and "sys." not in reasons[0]

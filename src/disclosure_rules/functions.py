@@ -383,6 +383,11 @@ _UNITS = {"十": 10, "百": 100, "千": 1000}
 _ARABIC = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 
 
+#: the most characters a number in prose is read from (the loader's bound
+#: on a report's numbers, 10^±1000, with room for separators)
+_LONGEST_NUMBER = 1400
+
+
 def parse_number(text: str) -> int | Decimal:
     """A number written in Arabic, full-width or Chinese numerals.
 
@@ -397,6 +402,11 @@ def parse_number(text: str) -> int | Decimal:
         EvalProblem: not a number, or not one reading only ("十十", "1,2,3").
     """
     raw = unicodedata.normalize("NFKC", text).strip()
+    if len(raw) > _LONGEST_NUMBER:
+        # (as the loader refuses numbers beyond 10^±1000 in a report)
+        shown = text[:20] + "…"
+        raise EvalProblem(f"“{shown}”有 {len(raw)} 位，不是可读的数字",
+                          f"{shown!r} has {len(raw)} digits: not a readable number")
     if _ARABIC.fullmatch(raw):
         raw = raw.replace(",", "")
         return Decimal(raw) if "." in raw else int(raw)
