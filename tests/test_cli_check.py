@@ -977,3 +977,15 @@ def test_a_rule_title_that_looks_like_a_formula_stays_text_in_the_summary_csv(
     (evil,) = [r for r in rows if r[0] == "EVIL-1"]
     assert evil[2] == "'=HYPERLINK(\"http://x\",\"点\")"
     assert evil[3] == "'@SUM(A1)"
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_output_is_utf_8_whatever_the_locale_says(encoding: str) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    for fmt in ("text", "json"):
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from disclosure_rules.cli import main; "
+             "sys.exit(main())", "check", "--format", fmt, str(JIADING)],
+            capture_output=True, env=env, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        assert "上海市嘉定区人力资源和社会保障局" in done.stdout.decode("utf-8")

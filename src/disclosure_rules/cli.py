@@ -54,7 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``disclosure-rules`` command."""
+    _utf8_streams()
     return run(list(sys.argv[1:] if argv is None else argv), sys.stdout, sys.stderr, sys.stdin)
+
+
+def _utf8_streams() -> None:
+    """Standard output and error in UTF-8 whatever the locale says: the
+    outputs are Chinese, and JSON, SARIF and JUnit must be UTF-8. A terminal
+    that cannot show a character shows "?" instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if reconfigure is None or encoding in ("utf8", "utf8sig"):
+            continue
+        try:
+            if stream.isatty():
+                reconfigure(errors="replace")
+            else:
+                reconfigure(encoding="utf-8")
+        except (OSError, ValueError):  # a stream that cannot change: left as it is
+            continue
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO, stdin: TextIO) -> int:
