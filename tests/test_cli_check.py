@@ -989,3 +989,27 @@ def test_output_is_utf_8_whatever_the_locale_says(encoding: str) -> None:
             capture_output=True, env=env, timeout=120, check=False)
         assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
         assert "上海市嘉定区人力资源和社会保障局" in done.stdout.decode("utf-8")
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names there are Unicode")
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "html"])
+def test_a_file_name_that_is_not_utf_8_is_written_escaped(tmp_path: Path, fmt: str) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    name = os.fsdecode(b"\xff\xfe.json")
+    (folder / name).write_bytes(JIADING.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from disclosure_rules.cli import main; "
+         "sys.exit(main())", "check", "--format", fmt, str(folder)],
+        capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    shown = done.stdout.decode("utf-8")  # strictly UTF-8
+    if fmt == "json":
+        assert [Path(r["file"]).name for r in json.loads(shown)["reports"]] == [name]
+    elif fmt == "sarif":
+        assert "%FF%FE.json" in shown
+    else:
+        assert "\\udcff\\udcfe.json" in shown or "\ufffd" in shown
+    out = tmp_path / f"out.{fmt}"
+    assert cli("check", "--format", fmt, "-o", out, folder).code == 0
+    out.read_text(encoding="utf-8")  # strictly UTF-8

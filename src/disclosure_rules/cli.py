@@ -59,19 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _utf8_streams() -> None:
-    """Standard output and error in UTF-8 whatever the locale says: the
-    outputs are Chinese, and JSON, SARIF and JUnit must be UTF-8. A terminal
-    that cannot show a character shows "?" instead of ending the run."""
+    """Standard output and error in UTF-8 whatever the locale says (the
+    outputs are Chinese, and JSON, SARIF and JUnit must be UTF-8; a terminal
+    keeps its own encoding). What a stream cannot carry — a character the
+    terminal lacks, a file name that is not UTF-8 — is written as a
+    backslash escape (``\\udcff``, valid inside JSON strings too) instead
+    of ending the run."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if reconfigure is None or encoding in ("utf8", "utf8sig"):
+        if reconfigure is None:
             continue
         try:
             if stream.isatty():
-                reconfigure(errors="replace")
+                reconfigure(errors="backslashreplace")
             else:
-                reconfigure(encoding="utf-8")
+                reconfigure(encoding="utf-8", errors="backslashreplace")
         except (OSError, ValueError):  # a stream that cannot change: left as it is
             continue
 

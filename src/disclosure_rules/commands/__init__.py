@@ -37,7 +37,7 @@ def write_file(path: str, text: str, source: str | None = None) -> None:
         raise DisclosureRulesError(f"{path}: 输出文件就是输入文件，不会覆盖 (the output file is "
                                    "the input file; it is not overwritten)")
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise cannot_write(path, exc) from None
 

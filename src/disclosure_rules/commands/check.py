@@ -365,7 +365,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
 def _open(path: str, *, encoding: str, newline: str | None = None) -> TextIO:
     """An output file, opened for writing, or :func:`cannot_write`."""
     try:
-        return open(path, "w", encoding=encoding, newline=newline)
+        # (a file name that is not UTF-8, in the output, is escaped)
+        return open(path, "w", encoding=encoding, newline=newline, errors="backslashreplace")
     except OSError as exc:
         raise cannot_write(path, exc) from None
 

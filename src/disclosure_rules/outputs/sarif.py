@@ -57,7 +57,9 @@ def _artifact(source: Source, cwd: Path) -> dict[str, str] | None:
             path = path.relative_to(cwd)
         except ValueError:
             return {"uri": path.as_uri()}
-    return {"uri": quote(path.as_posix(), safe="/"), "uriBaseId": _BASE}
+    # (a file name that is not UTF-8 is quoted as the bytes it is)
+    return {"uri": quote(path.as_posix(), safe="/", errors="surrogateescape"),
+            "uriBaseId": _BASE}
 
 
 class Sink(Base):
