@@ -33,7 +33,7 @@ import yaml
 
 from .errors import ConfigError
 from .findings import Severity
-from .loading import MAX_DOCUMENT_BYTES, read_bounded
+from .loading import read_file
 from .rulesets import rule_id_matches
 from .waivers import Waiver
 
@@ -105,18 +105,11 @@ def load_config(path: str | Path) -> Config:
             approver or expiry date — with the line and key.
     """
     name = str(path)
+    data = read_file(Path(path), name, ConfigError)
     try:
-        with Path(path).open("rb") as handle:
-            data = read_bounded(handle)
-        if data is None:
-            raise ConfigError(f"配置文件超过 {MAX_DOCUMENT_BYTES} 字节 (the configuration file "
-                              f"is larger than {MAX_DOCUMENT_BYTES} bytes)", file=name)
         text = data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("配置文件不存在 (no such configuration file)", file=name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"无法读取配置文件 (cannot read the configuration file): {why}",
+    except UnicodeDecodeError:
+        raise ConfigError("配置文件不是 UTF-8 编码 (the configuration file is not UTF-8)",
                           file=name) from None
     loader = yaml.SafeLoader(text)
     try:

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar
 
 import yaml
 
-from .errors import DocumentError, ImportReportError
+from .errors import ConfigError, DocumentError, ImportReportError
 from .pointer import split_pointer, to_pointer
 
 __all__ = ["MAX_DOCUMENT_BYTES", "Report", "load_report", "looks_like_path", "parse_document",
-           "read_bounded", "read_file", "read_stream"]
+           "read_bounded", "read_file", "read_stream", "read_stream_bytes"]
 
 Syntax = Literal["json", "yaml", "object"]
 
@@ -169,7 +169,7 @@ def looks_like_path(text: str, suffixes: Collection[str]) -> bool:
         return False
 
 
-_E = TypeVar("_E", DocumentError, ImportReportError)
+_E = TypeVar("_E", DocumentError, ImportReportError, ConfigError)
 
 
 #: the largest input read as one document (a report's JSON is some tens of
@@ -238,20 +238,26 @@ def decode(raw: bytes, name: str) -> str:
         ) from None
 
 
+def read_stream_bytes(stream: TextIO, name: str, error: type[_E]) -> bytes:
+    """The bytes of a stream (standard input) to its end, at most
+    :data:`MAX_DOCUMENT_BYTES` (else ``error`` naming ``name``): its binary
+    buffer where it has one, else its text as UTF-8."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data = read_bounded(buffer)
+    else:
+        text = stream.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogatepass")
+        data = text if len(text) <= MAX_DOCUMENT_BYTES else None
+    if data is None:
+        raise error(_too_large(MAX_DOCUMENT_BYTES), file=name)
+    return data
+
+
 def read_stream(stream: TextIO, name: str = "<stdin>") -> str:
     """All of a text stream (standard input), decoded as files are: read as
     bytes where the stream has them, so that a GBK report piped in gets the
     same message as one named on the command line."""
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        data = read_bounded(buffer)
-        if data is None:
-            raise DocumentError(_too_large(MAX_DOCUMENT_BYTES), file=name)
-        return decode(data, name)
-    text = stream.read(MAX_DOCUMENT_BYTES + 1)
-    if len(text) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(_too_large(MAX_DOCUMENT_BYTES), file=name)
-    return text.lstrip("\ufeff")
+    return decode(read_stream_bytes(stream, name, DocumentError), name)
 
 
 def parse_document(text: str, *, name: str = "<string>", syntax: Syntax | None = None) -> Report:

@@ -25,7 +25,7 @@ from .engine import CompiledFormat, compile_rule, fuse_cell_loops
 from .errors import DocumentError, Problem, RuleCompileError
 from .findings import Message, Severity
 from .layout import FORMATS, Format
-from .loading import MAX_DOCUMENT_BYTES, read_bounded
+from .loading import read_file
 from .messages import BUILTIN_RULES, msg
 from .parser import caret_context, parse_rules
 
@@ -100,16 +100,7 @@ def official_rules_path() -> Path:
 
 def read_rules_file(path: Path) -> str:
     """The text of a rule file (UTF-8, a BOM allowed), or a DocumentError."""
-    try:
-        with path.open("rb") as handle:
-            data = read_bounded(handle)
-    except OSError as exc:
-        raise DocumentError(f"无法读取规则文件 (cannot read rule file): {exc.strerror}",
-                            file=str(path)) from None
-    if data is None:
-        raise DocumentError(f"规则文件超过 {MAX_DOCUMENT_BYTES} 字节 (rule file larger than "
-                            f"{MAX_DOCUMENT_BYTES} bytes)", file=str(path))
-    raw = data
+    raw = read_file(path, str(path), DocumentError)
     try:
         return raw.decode("utf-8").lstrip("\ufeff")
     except UnicodeDecodeError as exc:

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-from io import BytesIO
 from typing import Any
 
 from ..errors import ImportReportError
 from ..findings import Severity
-from ..loading import MAX_DOCUMENT_BYTES, read_bounded
+from ..loading import read_stream_bytes
 from . import IO, write_file
 
 __all__ = ["add_parser", "run"]
@@ -41,13 +40,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     name = None
     if args.file == "-":
         # bytes: never taken for a path, and a PDF can be piped in too
-        buffer = getattr(io.stdin, "buffer", None)
-        read = read_bounded(buffer) if buffer is not None else \
-            read_bounded(BytesIO(io.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8")))
-        if read is None:  # (an endless stream is not read to its end)
-            raise ImportReportError(f"输入超过 {MAX_DOCUMENT_BYTES} 字节 (the input is larger "
-                                    f"than {MAX_DOCUMENT_BYTES} bytes)", file="<stdin>")
-        source, name = read, "<stdin>"
+        source, name = read_stream_bytes(io.stdin, "<stdin>", ImportReportError), "<stdin>"
     imported = import_report(source, kind=args.kind, name=name)
     text = imported.to_json()
     if args.output:
