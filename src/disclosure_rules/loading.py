@@ -179,7 +179,7 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 def _too_large(limit: int) -> str:
-    return f"文件超过 {limit // (1024 * 1024)} MiB，不像一份报告 (larger than {limit} bytes)"
+    return f"文件超过 {limit // (1024 * 1024)} MiB，未读取 (larger than {limit} bytes; not read)"
 
 
 def read_bounded(handle: BinaryIO, limit: int = MAX_DOCUMENT_BYTES) -> bytes | None:
