@@ -40,11 +40,11 @@ from . import Base, Options, Run, printable
 from .words import (
     at,
     colon,
+    count_of,
     expired_note,
     expired_notice,
     heading,
     pairing_lines,
-    plural,
     provenance,
     report_tally,
     say,
@@ -600,13 +600,6 @@ class _Page:
         return out
 
 
-def _count(n: int, severity: Severity, lang: str) -> str:
-    """"2 个错误" / "2 errors"."""
-    if lang == "en":
-        return f"{n} {plural(severity.value + 's', n)}"
-    return f"{n} 个{severity_word(severity, lang)}"
-
-
 def _rows(cells: Iterable[str], header: bool = False) -> str:
     tag = "th" if header else "td"
     return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
@@ -665,7 +658,7 @@ class Sink(Base):
         counts = {s: sum(1 for _, found in record.findings if found is s) for s in Severity}
         failed = any(reaches(s, self.options.fail_on) for _, s in record.findings)
         state = "fail" if failed else "pass"
-        shown = [f'<span class="finding-{s.value}">{_esc(_count(counts[s], s, lang))}</span>'
+        shown = [f'<span class="finding-{s.value}">{_esc(count_of(counts[s], s, lang))}</span>'
                  for s in Severity if counts[s]]
         if record.waived:
             shown.append(_esc(say("waived", lang, n=record.waived)))

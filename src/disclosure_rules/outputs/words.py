@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from ..findings import Finding
     from ..waivers import Waiver
 
-__all__ = ["at", "colon", "counts", "expired_note", "expired_notice", "heading", "pairing_lines",
-           "plural", "provenance", "report_tally", "say", "separator", "severity_word",
-           "summary_lines", "unused_notice", "waived_note", "words"]
+__all__ = ["at", "colon", "count_of", "counts", "expired_note", "expired_notice", "heading",
+           "pairing_lines", "plural", "provenance", "report_tally", "say", "separator",
+           "severity_word", "summary_lines", "unused_notice", "waived_note", "words"]
 
 _WORDS: dict[str, tuple[str, str]] = {
     # -- per report ------------------------------------------------------
@@ -49,8 +49,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "previous.problem": ("上一年度报告无法读取，跨年度规则未检查：{problem}",
                          "the previous year's report cannot be read; the year-over-year rules "
                          "were not evaluated: {problem}"),
-    "counts": ("{error} 个错误，{warning} 个警告，{info} 个提示",
-               "{error} {errors}, {warning} {warnings}, {info} {infos}"),
     "unreadable": ("无法读取", "cannot read"),
     "internal": ("内部错误", "internal error"),
     # -- the run ---------------------------------------------------------
@@ -150,11 +148,17 @@ def plural(word: str, n: int) -> str:
     return _PLURALS.get(word, word) if n == 1 else word
 
 
+def count_of(n: int, severity: Severity, lang: str) -> str:
+    """"2 个错误" / "2 errors"."""
+    if lang == "en":
+        return f"{n} {plural(_SEVERITY_EN[severity] + 's', n)}"
+    return f"{n} 个{severity.zh}"
+
+
 def counts(values: Mapping[str, int], lang: str) -> str:
     """"1 个错误，2 个警告，0 个提示" / "1 error, 2 warnings, 0 infos"."""
-    return say("counts", lang, **values, errors=plural("errors", values["error"]),
-               warnings=plural("warnings", values["warning"]),
-               infos=plural("infos", values["info"]))
+    return (", " if lang == "en" else "，").join(
+        count_of(values[s.value], s, lang) for s in Severity)
 
 
 def colon(lang: str) -> str:
