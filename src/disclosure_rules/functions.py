@@ -36,6 +36,7 @@ from typing import Any, NoReturn
 import re2
 
 from .formats import analyse_format, format_for_year
+from .loading import MAX_EXPONENT
 from .normalize import label_key, normalize_label
 
 __all__ = [
@@ -383,9 +384,9 @@ _UNITS = {"十": 10, "百": 100, "千": 1000}
 _ARABIC = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 
 
-#: the most characters a number in prose is read from (the loader's bound
-#: on a report's numbers, 10^±1000, with room for separators)
-_LONGEST_NUMBER = 1400
+#: the most characters a number in prose is read from: the loader's bound
+#: on a report's numbers (10^±1000), written with thousands separators
+_LONGEST_NUMBER = MAX_EXPONENT * 4 // 3 + 2
 
 
 def parse_number(text: str) -> int | Decimal:
