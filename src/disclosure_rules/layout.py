@@ -27,7 +27,9 @@ __all__ = [
     "label_path",
     "layout",
     "node_at",
+    "official_columns",
     "schema_documents",
+    "section_keys",
 ]
 
 Format = Literal["2019", "2021"]
@@ -183,6 +185,20 @@ def layout(fmt: Format) -> Node:
     """The root node of format ``fmt`` ("2019" or "2021")."""
     name = SCHEMA_FILES[fmt]
     return _build("", schema_documents()[name], name, True)
+
+
+_SECTION_ROLES = frozenset({"section", "table-section"})
+
+
+@cache
+def section_keys(fmt: Format) -> tuple[str, ...]:
+    """The keys of the six sections, in printed order."""
+    return tuple(k for k, n in layout(fmt).children.items() if n.role in _SECTION_ROLES)
+
+
+def official_columns(node: Node) -> list[str]:
+    """The official column keys of a row node (its extension keys left out)."""
+    return [k for k in node.children if not k.startswith("x_")]
 
 
 def node_at(fmt: Format, parts: Sequence[str | int]) -> Node | None:

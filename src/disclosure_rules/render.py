@@ -31,13 +31,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any, Literal, Protocol
 
 from .errors import DocumentError
 from .findings import json_value
 from .formats import analyse_format
-from .layout import Format, Node, layout
+from .layout import Format, Node, layout, official_columns, section_keys
 from .pointer import to_pointer
 
 __all__ = [
@@ -50,9 +49,7 @@ __all__ = [
     "HtmlPart",
     "ends_sentence",
     "html_parts",
-    "official_columns",
     "render",
-    "section_keys",
 ]
 
 # What the renderer prints and the importer reads back (the importer takes
@@ -66,7 +63,6 @@ UNIT = "x_unit"
 MONEY_UNITS = ("万元", "元")
 _FINAL = "。！？；：…!?;:"
 _CLOSERS = "）)”’」』》】\"'"
-_SECTION_ROLES = frozenset({"section", "table-section"})
 
 _NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 _APPLICANTS = "申请人情况"
@@ -78,17 +74,6 @@ def ends_sentence(text: str) -> bool:
     by the next line."""
     stripped = text.rstrip().rstrip(_CLOSERS)
     return bool(stripped) and stripped[-1] in _FINAL
-
-
-@cache
-def section_keys(fmt: Format) -> tuple[str, ...]:
-    """The keys of the six sections, in printed order (from the layout)."""
-    return tuple(k for k, n in layout(fmt).children.items() if n.role in _SECTION_ROLES)
-
-
-def official_columns(node: Node) -> list[str]:
-    """The official column keys of a row node (its extension keys left out)."""
-    return [k for k in node.children if not k.startswith("x_")]
 
 
 def _format(document: Mapping[str, Any]) -> Format:

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding
-from ..layout import Format, Node, layout, node_at
+from ..layout import Format, Node, layout, node_at, official_columns
 from ..normalize import normalize_label
 from ..pointer import MISSING, resolve, to_pointer
-from ..render import LEGAL_ENTITIES, MONEY_UNITS, SUBTOTAL, UNIT, official_columns
+from ..render import LEGAL_ENTITIES, MONEY_UNITS, SUBTOTAL, UNIT
 from . import notes
 from .model import Block, Origin
 from .numbers import READINGS_LIMIT, parse_value, readings

@@ -24,10 +24,10 @@ from typing import Any
 from ..errors import ImportReportError
 from ..findings import Finding, json_value
 from ..formats import format_for_year
-from ..layout import Format, layout
+from ..layout import Format, layout, section_keys
 from ..loading import looks_like_path, read_file
 from ..normalize import normalize_label
-from ..render import META_MARK, section_keys
+from ..render import META_MARK
 from . import notes
 from .cells import read_tables
 from .docx import docx_blocks, is_docx

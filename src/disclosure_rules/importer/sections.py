@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..layout import Format, layout
+from ..layout import Format, layout, section_keys
 from ..normalize import label_key, normalize_label
-from ..render import section_keys
 from .model import Block, Line, Origin
 
 __all__ = ["Heading", "Sections", "find_sections", "normalized_map"]

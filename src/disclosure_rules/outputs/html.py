@@ -66,7 +66,6 @@ _META: tuple[tuple[str, ...], ...] = (
     ("published_on",))
 """The top-level facts shown at the head of a report, as key paths."""
 
-_SECTIONS = ("overview", "proactive", "applications", "appeals", "problems", "other_matters")
 _LONG = 80  # characters of a text cell's value shown in a finding
 
 _CSS = """
@@ -415,7 +414,8 @@ class _Page:
         """The section whose side lists finding ``ident`` ("" for the head)."""
         where = self.at[ident]
         first = where.split("/")[1] if where.count("/") >= 1 else ""
-        return first if first in _SECTIONS and any(k == first for k, _ in self.parts) else ""
+        # (the parts drawn are the page's sections, and "" for the head)
+        return first if any(k == first for k, _ in self.parts) else ""
 
     def _body(self) -> list[str]:
         """The facts, then each section as published beside its findings."""
