@@ -22,6 +22,7 @@ from .normalize import label_key, normalize_label
 
 __all__ = [
     "FORMATS",
+    "SECTION_ORDINALS",
     "Format",
     "Node",
     "label_path",
@@ -188,6 +189,8 @@ def layout(fmt: Format) -> Node:
 
 
 _SECTION_ROLES = frozenset({"section", "table-section"})
+#: the ordinals the six sections are numbered with (一、总体情况 …)
+SECTION_ORDINALS = "一二三四五六"
 
 
 @cache

@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 from .fastschema import Unsupported, compile_schema, is_date, is_integer, is_number
 from .findings import Finding, Message
 from .formats import FormatInfo, analyse_format
-from .layout import SCHEMA_FILES, Format, label_path, node_at, schema_documents, section_keys
+from .layout import (
+    SCHEMA_FILES,
+    SECTION_ORDINALS,
+    Format,
+    label_path,
+    node_at,
+    schema_documents,
+    section_keys,
+)
 from .loading import Report
 from .messages import BUILTIN_RULES, NOTICES, msg, type_name, type_zh
 from .pointer import to_pointer
@@ -37,7 +45,6 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid report
 
 __all__ = ["Validation", "builtin_finding", "validate"]
 
-_ORDINALS = "一二三四五六"
 _TYPE_EN = {"integer": "an integer", "number": "a number", "string": "text",
             "object": "an object", "array": "a list", "boolean": "true/false",
             "null": "null"}
@@ -151,7 +158,7 @@ def _explain(error: ValidationError, data: Any, fmt: Format) -> Iterator[Finding
             child = (*parts, key)
             child_label = label_path(fmt, child)
             if not parts and key in section_keys(fmt):
-                ordinal = _ORDINALS[section_keys(fmt).index(key)]
+                ordinal = SECTION_ORDINALS[section_keys(fmt).index(key)]
                 yield builtin_finding(
                     "SEC-REQUIRED", to_pointer(child), child_label,
                     msg("schema.required_section", ordinal=ordinal, label=child_label))

@@ -18,13 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..layout import Format, layout, section_keys
+from ..layout import SECTION_ORDINALS, Format, layout, section_keys
 from ..normalize import label_key, normalize_label
 from .model import Block, Line, Origin
 
 __all__ = ["Heading", "Sections", "find_sections", "normalized_map"]
 
-_ORDINALS = "一二三四五六"
 _FUZZY = 0.8
 
 
@@ -63,7 +62,7 @@ def _titles(fmt: Format) -> tuple[_Title, ...]:
     """The six sections' titles and variants, from the layout."""
     root = layout(fmt)
     out: list[_Title] = []
-    for ordinal, key in zip(_ORDINALS, section_keys(fmt), strict=True):
+    for ordinal, key in zip(SECTION_ORDINALS, section_keys(fmt), strict=True):
         node = root.children[key]
         names = [label_key(node.title), *(label_key(v) for v in node.variants)]
         out.append(_Title(key, ordinal, tuple(dict.fromkeys(names))))
@@ -110,7 +109,7 @@ def _match_at(norm: str, pos: int, title: _Title, *, require_dot: bool) -> tuple
     i = pos + 1
     if i < len(norm) and norm[i] == ".":
         i += 1
-    elif require_dot or (i < len(norm) and norm[i] in _ORDINALS + "十"):
+    elif require_dot or (i < len(norm) and norm[i] in SECTION_ORDINALS + "十"):
         return None  # "二十" is not "二"
     for name in title.names:
         if norm.startswith(name, i):

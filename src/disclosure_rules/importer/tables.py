@@ -25,6 +25,7 @@ from typing import Literal
 
 from ..layout import Format, Node, layout
 from ..normalize import label_key, normalize_label, strip_numbering
+from ..render import SUBTOTAL
 from .model import Block, Grid, Line, Origin
 from .numbers import attach_units, fold, is_dash, is_unit, split_piece
 from .resolve import Path
@@ -119,7 +120,7 @@ def section_specs(fmt: Format, section: str) -> tuple[Spec, ...]:
 def _subtotal_node(root: Node) -> Node | None:
     """The x_subtotal node of a section's groups."""
     for _, node in root.walk():
-        if node.key == "x_subtotal":
+        if node.key == SUBTOTAL:
             return node
     return None
 
