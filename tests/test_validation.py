@@ -18,7 +18,7 @@ from reportgen import to_json
 from strategies import json_values, reports
 
 from disclosure_rules import DocumentError, load_report, validate
-from disclosure_rules.fastschema import Unsupported, compile_schema
+from disclosure_rules.fastschema import Unsupported, compile_schema, is_integer
 from disclosure_rules.layout import FORMATS, SCHEMA_FILES, layout, schema_documents
 from disclosure_rules.normalize import label_key, normalize_label
 from disclosure_rules.pointer import MISSING, resolve, split_pointer
@@ -304,3 +304,29 @@ def test_a_recursive_reference_is_left_to_jsonschema() -> None:
     money = compile_schema({"m.json": {"type": ["number", "null"], "minimum": 0}}, "m.json")
     assert [money(v) for v in (None, 0, 3, Decimal("0.5"), -1, Decimal("-0.01"), True, "1")] \
         == [True, True, True, True, False, False, False, False]
+
+
+def test_a_row_of_cells_is_judged_alike_on_its_fast_path_and_off_it() -> None:
+    # A row holding exactly its required cells, each an int, is answered
+    # without a call per cell; every other row takes the full check. Both
+    # must say what jsonschema says.
+    count = {"type": ["integer", "null"], "minimum": 0}
+    schema = {"$defs": {"count": count},
+              "type": "object",
+              "properties": {"a": {"$ref": "#/$defs/count"}, "b": {"$ref": "#/$defs/count"},
+                             "x_sub": {"$ref": "#/$defs/count"}},
+              "required": ["a", "b"],
+              "patternProperties": {"^x_": {}},
+              "additionalProperties": False}
+    row = compile_schema({"row.json": schema}, "row.json")
+    # with the report schemas' reading of "integer" (2.0 is one)
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: is_integer(value))
+    reference = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, type_checker=checker)(schema)
+    cases = [{"a": 1, "b": 0}, {"a": -1, "b": 0}, {"a": True, "b": 0}, {"a": None, "b": 2},
+             {"a": Decimal("2.0"), "b": 1}, {"a": Decimal("2.5"), "b": 1}, {"a": 1},
+             {"a": 1, "b": 2, "x_sub": -1}, {"a": 1, "b": 2, "x_note": "text"},
+             {"a": 1, "b": 2, "c": 3}, {"a": 10**30, "b": 0}, {"b": 1, "a": "1"}, [1], None]
+    for case in cases:
+        assert row(case) == reference.is_valid(case), case
