@@ -123,7 +123,12 @@ class _Compiler:
         checks: list[Check] = []
         if "$ref" in schema:
             checks.append(self.ref(schema["$ref"], base))
-        if "type" in schema:
+        keywords = any(k in schema for k in ("properties", "required", "patternProperties",
+                                             "additionalProperties"))
+        # "type": "object" with the object keywords is one test, not two:
+        # the object check then refuses what is not a dict itself
+        only_objects = schema.get("type") == "object" and keywords
+        if "type" in schema and not only_objects:
             names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             preds = tuple(_TYPES[n] for n in names)
             checks.append(preds[0] if len(preds) == 1 else _any(preds))
@@ -141,14 +146,18 @@ class _Compiler:
             checks.append(is_date)
         if "anyOf" in schema:
             checks.append(_any(tuple(self.compile(s, base) for s in schema["anyOf"])))
-        if any(k in schema for k in ("properties", "required", "patternProperties",
-                                     "additionalProperties")):
-            checks.append(self.object(schema, base))
+        if keywords:
+            checks.append(self.object(schema, base, only_objects))
         return _all(checks)
 
-    def object(self, schema: Mapping[str, Any], base: str) -> Check:
+    def object(self, schema: Mapping[str, Any], base: str, only_objects: bool) -> Check:
+        """The object keywords of ``schema`` as one check; ``only_objects``:
+        a value that is not an object fails it (else passes: the keywords
+        say nothing about other values)."""
         props = {k: self.compile(s, base) for k, s in schema.get("properties", {}).items()}
         required = tuple(schema.get("required", ()))
+        needed = frozenset(required)
+        other = not only_objects  # the answer for a value that is not a dict
         patterns = [(re.compile(p), self.compile(s, base))
                     for p, s in schema.get("patternProperties", {}).items()]
         additional = schema.get("additionalProperties", True)
@@ -163,10 +172,9 @@ class _Compiler:
 
         def check(value: Any) -> bool:
             if value.__class__ is not dict:
-                return True
-            for key in required:
-                if key not in value:
-                    return False
+                return other
+            if not value.keys() >= needed:
+                return False
             for key, item in value.items():
                 prop = get(key)
                 if prop is not None:
@@ -185,13 +193,13 @@ class _Compiler:
 
         if row is None:
             return check
-        keys, floor = frozenset(required), row
+        floor = row
 
         def row_check(value: Any) -> bool:
             # A table row as almost every report writes it: exactly the
             # required columns, each an integer count. Tested in one pass
             # without a call per cell; anything else takes the full check.
-            if value.__class__ is dict and value.keys() == keys:
+            if value.__class__ is dict and value.keys() == needed:
                 for item in value.values():
                     if item.__class__ is not int or item < floor:
                         return check(value)
