@@ -27,7 +27,9 @@ from .functions import (
     NUMBER_TYPES,
     EvalProblem,
     blank_as_zero,
+    prefilter,
     tables_format,
+    utf8,
 )
 from .layout import CELL_KINDS, label_path, node_at
 from .normalize import key_member
@@ -1130,6 +1132,8 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
         text = expr.args[0]
         if traced or not FAST_PATHS:
             return plain
+        shortcut = prefilter(bound)
+        literals, empty_list = shortcut if shortcut is not None else ((), False)
         if isinstance(text, ir.Read) and text.ref.root == "report" and \
                 len(text.ref.parts) in _REQUIRED_GETTERS:
             # f(overview.text, …): one subscript chain, then the pattern
@@ -1138,6 +1142,13 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
             def call_static_text(env: Env) -> Any:
                 value = get(env)
                 if value.__class__ is str:
+                    if literals:
+                        # the pattern's own prefilter, here: most prose
+                        # lacks a literal every match needs
+                        body = utf8(value)
+                        for literal in literals:
+                            if literal not in body:
+                                return [] if empty_list else False
                     try:
                         return bound(value)
                     except EvalProblem as exc:

@@ -53,6 +53,8 @@ __all__ = [
     "compile_pattern",
     "is_number",
     "parse_number",
+    "prefilter",
+    "utf8",
 ]
 
 #: The comparison operators, one table for folding at load and evaluating.
@@ -209,7 +211,7 @@ EXACT = Context(prec=1000, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMI
 
 
 @lru_cache(maxsize=256)
-def _utf8(text: str) -> bytes:
+def utf8(text: str) -> bytes:
     """The matched form of prose as UTF-8 (RE2 converts a str on every call;
     bytes it takes as they are)."""
     return compact(text).encode("utf-8")
@@ -297,7 +299,7 @@ class Pattern:
         """The prose as matched (compacted UTF-8), or None when a literal
         every match needs is absent: the usual answer, and far cheaper than
         running the regex or a memo lookup."""
-        body = _utf8(text)
+        body = utf8(text)
         for literal in self.literals:
             if literal not in body:
                 return None
@@ -359,6 +361,19 @@ class Pattern:
             self.memo.clear()  # texts of one report at a time: no need for LRU
         self.memo[key] = value
         return value
+
+
+def prefilter(bound: Callable[[str], Any]) -> tuple[tuple[bytes, ...], bool] | None:
+    """For a pattern function made by a builtin's ``bind`` (``matches``,
+    ``numbers``, ``number_lists`` with their pattern): the literals every
+    match needs, and whether its answer when one of them is absent from the
+    prose is an empty list (else ``False``). None when there is no such
+    shortcut. The compiler tests the literals in the caller's own frame:
+    most calls end there, on prose that cannot match."""
+    pattern = getattr(bound, "__self__", None)
+    if not isinstance(pattern, Pattern) or not pattern.literals:
+        return None
+    return pattern.literals, getattr(bound, "__func__", None) is not Pattern.search
 
 
 @lru_cache(maxsize=512)
