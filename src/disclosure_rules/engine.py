@@ -84,15 +84,15 @@ class AssertC:
         self.inst = inst
         cond = inst.cond
         self.identity = isinstance(cond, ir.Cmp) and cond.op == "==" and cond.numbers
+        #: the two sides of an identity, compiled on first use (a failure's
+        #: difference) unless a tolerance needs them on every report
         self.lhs: Fn | None = None
         self.rhs: Fn | None = None
         self.within: Fn | None = None
-        if self.identity:
+        if self.identity and inst.within is not None:
             assert isinstance(cond, ir.Cmp)
-            self.lhs = compile_expr(cond.left)
-            self.rhs = compile_expr(cond.right)
-        if inst.within is not None and self.lhs is not None and self.rhs is not None:
-            lhs, rhs = self.lhs, self.rhs
+            lhs = self.lhs = compile_expr(cond.left)
+            rhs = self.rhs = compile_expr(cond.right)
             tolerance = compile_expr(inst.within)
             self.within = tolerance
             self.cond: Fn | None = (lambda env: abs(
@@ -122,7 +122,10 @@ class AssertC:
 
     def difference(self, env: Env) -> Any:
         """lhs − rhs of an identity (blanks as 0)."""
-        assert self.lhs is not None and self.rhs is not None
+        cond = self.inst.cond
+        assert self.identity and isinstance(cond, ir.Cmp)
+        if self.lhs is None or self.rhs is None:
+            self.lhs, self.rhs = compile_expr(cond.left), compile_expr(cond.right)
         return blank_as_zero(self.lhs(env)) - blank_as_zero(self.rhs(env))
 
     def run(self, env: Env, run: _Run) -> None:
