@@ -641,7 +641,7 @@ def _sum_chain(expr: ir.Expr, make_plain: Callable[[], Fn]) -> Fn | None:
     cells = [(sign, path) for sign, path in paths if path is not None]
     if len(cells) < 3:
         return None
-    plain = make_plain()
+    plain = _lazy(make_plain)
     others = tuple((sign, compile_expr(term)) for (sign, term), (_, path)
                    in zip(terms, paths, strict=True) if path is None)
     prefix = cells[0][1]
@@ -676,6 +676,21 @@ def _slow(env: Env) -> Any:
     raise _Slow
 
 
+def _lazy(make: Callable[[], Fn]) -> Fn:
+    """``make()``, compiled on the first call: the plain way behind a fused
+    one runs only on an unusual report, and compiling it for every
+    assertion of every rule at load would cost more than the rest."""
+    compiled: Fn | None = None
+
+    def plain(env: Env) -> Any:
+        nonlocal compiled
+        if compiled is None:
+            compiled = make()
+        return compiled(env)
+
+    return plain
+
+
 def _compare_chain(expr: ir.Cmp) -> Fn | None:
     """``a + b … == c + d …`` (any comparison of sums of cells, an identity
     of the tables) as the sign of one fused sum ``a + b … − c − d …``:
@@ -684,7 +699,7 @@ def _compare_chain(expr: ir.Cmp) -> Fn | None:
     chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), lambda: _slow)
     if chain is None:
         return None
-    plain = compile_expr(expr, chains=False)
+    plain = _lazy(lambda: compile_expr(expr, chains=False))
     test = COMPARE[expr.op]
 
     def compare(env: Env) -> bool:
