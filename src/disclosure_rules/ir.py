@@ -13,7 +13,8 @@ its closures on the other side.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 from .ast import Span
@@ -424,3 +425,32 @@ class RuleI:
     path_slots: tuple[int, ...] = ()
     file: str = ""
     span: Span = field(default_factory=Span, compare=False)
+
+
+def _pickled_as_tuples() -> None:
+    """Pickle every IR class as the tuple of its fields.
+
+    The cached official pack is some 13,000 IR nodes. For a frozen class
+    with slots, dataclasses' own ``__setstate__`` looks up ``fields()`` for
+    every node, and that was most of the time the cached pack took to load.
+    """
+    for cls in list(globals().values()):
+        if not (isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == __name__):
+            continue
+        names = tuple(f.name for f in fields(cls))
+        getter = operator.attrgetter(*names)
+        # the slots' own descriptors: they set a frozen instance's field
+        setters = tuple(getattr(cls, name).__set__ for name in names)
+
+        def getstate(self: Any, getter: Any = getter, one: bool = len(names) == 1) -> Any:
+            return (getter(self),) if one else getter(self)
+
+        def setstate(self: Any, state: Any, setters: Any = setters) -> None:
+            for setter, value in zip(setters, state, strict=True):
+                setter(self, value)
+
+        cls.__getstate__ = getstate  # type: ignore[method-assign]
+        cls.__setstate__ = setstate  # type: ignore[attr-defined]
+
+
+_pickled_as_tuples()
