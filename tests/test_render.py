@@ -336,3 +336,20 @@ def test_an_extension_value_that_is_an_object_or_list_is_printed_as_json() -> No
     page = render(doc, "html")
     assert '["甲", 1]' in page.replace("&quot;", '"')
     assert "[…]" in page
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_runs_of_spaces_in_prose_survive_the_round_trip(seed: dict[str, Any], fmt: str) -> None:
+    # HTML collapses a run of spaces: the page writes the run with no-break
+    # spaces, and reading a page keeps what it shows (found by test_round_trip)
+    seed["other_matters"]["text"] = "<  <。\n第二段   有三个空格。"
+    seed["overview"]["title"] = "一、总体  情况"
+    kind = "markdown" if fmt == "md" else "html"
+    back = import_report(render(seed, fmt), kind=kind)  # type: ignore[arg-type]
+    assert back.document["other_matters"]["text"] == seed["other_matters"]["text"]
+    assert back.document["overview"]["title"] == seed["overview"]["title"]
+
+
+def test_a_page_shows_a_run_of_spaces_as_written(seed: dict[str, Any]) -> None:
+    seed["other_matters"]["text"] = "甲   乙"
+    assert "<p>甲 &nbsp;&nbsp;乙</p>" in render(seed, "html")

@@ -577,12 +577,12 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def _html_title(document: Mapping[str, Any], annotator: Annotator | None,
                 level: int) -> list[str]:
     """The title block: title, publication date, preamble."""
-    out = [f"<h{level}>{html.escape(_title(document))}</h{level}>"]
+    out = [f"<h{level}>{_prose(_title(document))}</h{level}>"]
     if isinstance(document.get("published_on"), str):
         out.append(f"<p>发布日期：{html.escape(document['published_on'])}</p>")
     preamble = document.get("x_preamble")
     if isinstance(preamble, str) and preamble:
-        paragraphs = [f"<p>{html.escape(p)}</p>" for p in preamble.split("\n")]
+        paragraphs = [f"<p>{_prose(p)}</p>" for p in preamble.split("\n")]
         if annotator is None:
             out.extend(paragraphs)
         else:
@@ -591,10 +591,20 @@ def _html_title(document: Mapping[str, Any], annotator: Annotator | None,
     return out
 
 
+_SPACES = re.compile(r"  +")
+
+
+def _prose(text: str) -> str:
+    """Prose as HTML that shows it as written: a browser (and any reader of
+    HTML, the importer among them) collapses a run of spaces into one, so
+    the second and later spaces of a run are written as no-break spaces."""
+    return _SPACES.sub(lambda run: " " + "&nbsp;" * (len(run.group()) - 1), html.escape(text))
+
+
 def _html_text(section: Mapping[str, Any], key: str, annotator: Annotator | None) -> list[str]:
     """A section's paragraphs (marked: in a block that stands for its text,
     or the annotator's placeholder for an absent or empty text)."""
-    paragraphs = [f"<p>{html.escape(p)}</p>" for p in _paragraphs(section)]
+    paragraphs = [f"<p>{_prose(p)}</p>" for p in _paragraphs(section)]
     if annotator is None:
         return paragraphs
     pointer = to_pointer((key, "text"))
@@ -623,7 +633,7 @@ def _html_section(fmt: Format, document: Mapping[str, Any], key: str,
         return [f"<section{attrs}>",
                 f"<{tag}>{html.escape(root.children[key].title)}{inner}</{tag}>",
                 f'<p class="placeholder">{html.escape(note)}</p>', "</section>"]
-    heading = html.escape(str(section.get("title") or root.children[key].title))
+    heading = _prose(str(section.get("title") or root.children[key].title))
     out: list[str] = []
     if annotator is None:
         out.append(f"<{tag}>{heading}</{tag}>")

@@ -214,11 +214,14 @@ class _Walker:
         self.line_hint = 1
 
     def flush(self) -> None:
-        text = "".join(self.buffer).replace("\xa0", " ")
-        for part in text.split("\n"):
-            if part.strip():
-                self.blocks.append(Line(re.sub(r"[ \t\r\f\v]+", " ", part).strip(),
-                                        {"line": self.buffer_line}, level=self.buffer_level))
+        text = "".join(self.buffer)
+        for raw in text.split("\n"):
+            # Runs of white space collapse, as a browser shows them; a
+            # no-break space does not (it is how a page keeps two spaces).
+            line = re.sub(r"[ \t\r\f\v]+", " ", raw).replace("\xa0", " ").strip()
+            if line:
+                self.blocks.append(Line(line, {"line": self.buffer_line},
+                                        level=self.buffer_level))
         self.buffer = []
         self.buffer_level = 0
 
