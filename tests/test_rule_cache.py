@@ -162,3 +162,39 @@ def test_a_file_someone_else_owns_is_never_unpickled(cache: Path, tmp_path: Path
     os.chown(entry, 12345, 12345)
     assert _answer(pack) == first
     assert first != [("PLANTED", "/year", "条件不成立：1 == 2")]
+
+
+
+def test_the_cache_keeps_only_the_most_recently_used_entries(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every upgrade and every other set of rule files makes an entry: the
+    # least recently used go, so the cache does not grow for ever
+    monkeypatch.setattr(rulesets, "CACHE_ENTRIES", 3)
+
+    def pack(number: int) -> Path:
+        folder = tmp_path / f"pack{number}"
+        folder.mkdir()
+        (folder / "a.rules").write_text(
+            f'rule R-{number} {{\n  title "t"\n  severity error\n  cite "c"\n'
+            '  assert year >= 2019\n    at year\n}\n', encoding="utf-8")
+        return folder
+
+    def load(folder: Path, used: int) -> Path:
+        before = set(cache.glob("*.pickle"))
+        load_rules(folder)
+        (entry,) = set(cache.glob("*.pickle")) - before
+        os.utime(entry, (used, used))  # the order of use, whatever the clock's grain
+        return entry
+
+    entries = [load(pack(number), 100 * (number + 1)) for number in range(5)]
+    assert set(cache.glob("*.pickle")) == set(entries[2:])
+
+    # a read marks an entry used: the oldest, read now, outlives a newer one
+    def no_parsing(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("served from the cache, not parsed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rulesets, "parse_rules", no_parsing)
+        load_rules(tmp_path / "pack2")
+    newest = load(pack(5), 10**10)
+    assert set(cache.glob("*.pickle")) == {entries[2], entries[4], newest}

@@ -507,7 +507,11 @@ def _cache_read(key: str) -> RuleSet | None:
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
             TypeError, ValueError):
         return None
-    return loaded if isinstance(loaded, RuleSet) else None
+    if not isinstance(loaded, RuleSet):
+        return None
+    with suppress(OSError):
+        os.utime(path)  # used now: the last to be pruned
+    return loaded
 
 
 def _cache_write(key: str, rules: RuleSet) -> None:
@@ -531,6 +535,26 @@ def _cache_write(key: str, rules: RuleSet) -> None:
         if temporary is not None:
             with suppress(OSError):
                 os.unlink(temporary)
+    _cache_prune(folder)
+
+
+#: entries the rule cache keeps: every upgrade of the package and every
+#: other set of rule files (an auditor's packs) makes a new one
+CACHE_ENTRIES = 32
+
+
+def _cache_prune(folder: Path) -> None:
+    """Remove all but the :data:`CACHE_ENTRIES` most recently used entries
+    (a read marks an entry used), so that the cache does not grow for ever."""
+    entries: list[tuple[float, Path]] = []
+    with suppress(OSError):
+        for path in folder.glob("*.pickle"):
+            with suppress(OSError):
+                entries.append((path.stat().st_mtime, path))
+    entries.sort(reverse=True)
+    for _used, path in entries[CACHE_ENTRIES:]:
+        with suppress(OSError):
+            path.unlink()
 
 
 def rules_from_text(text: str, name: str = "<rules>") -> RuleSet:
