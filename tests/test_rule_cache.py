@@ -186,8 +186,12 @@ def test_the_cache_keeps_only_the_most_recently_used_entries(
         os.utime(entry, (used, used))  # the order of use, whatever the clock's grain
         return entry
 
+    cache.mkdir(parents=True)
+    stranger = cache / "mine.pickle"  # not an entry: a shared folder keeps it
+    stranger.write_bytes(b"x")
+    os.utime(stranger, (1, 1))
     entries = [load(pack(number), 100 * (number + 1)) for number in range(5)]
-    assert set(cache.glob("*.pickle")) == set(entries[2:])
+    assert set(cache.glob("*.pickle")) == {*entries[2:], stranger}
 
     # a read marks an entry used: the oldest, read now, outlives a newer one
     def no_parsing(*_args: Any, **_kwargs: Any) -> Any:
@@ -197,4 +201,4 @@ def test_the_cache_keeps_only_the_most_recently_used_entries(
         patched.setattr(rulesets, "parse_rules", no_parsing)
         load_rules(tmp_path / "pack2")
     newest = load(pack(5), 10**10)
-    assert set(cache.glob("*.pickle")) == {entries[2], entries[4], newest}
+    assert set(cache.glob("*.pickle")) == {entries[2], entries[4], newest, stranger}

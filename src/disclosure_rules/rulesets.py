@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -543,12 +544,17 @@ def _cache_write(key: str, rules: RuleSet) -> None:
 CACHE_ENTRIES = 32
 
 
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.pickle")
+
+
 def _cache_prune(folder: Path) -> None:
     """Remove all but the :data:`CACHE_ENTRIES` most recently used entries
     (a read marks an entry used), so that the cache does not grow for ever."""
     entries: list[tuple[float, Path]] = []
     with suppress(OSError):
         for path in folder.glob("*.pickle"):
+            if not _ENTRY_NAME.fullmatch(path.name):
+                continue  # not an entry of ours: the folder may be shared
             with suppress(OSError):
                 entries.append((path.stat().st_mtime, path))
     entries.sort(reverse=True)
