@@ -4,6 +4,7 @@ overrides, waivers before and after expiry, and errors with line and key."""
 from __future__ import annotations
 
 import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,9 @@ def test_an_expired_waiver_is_noticed_alike_in_every_format_with_its_scope(
         assert note["message"]["text"] == text
         page = cli("check", "--format", "html", "--lang", lang, JIADING).out
         assert f'<li class="problem">{text}</li>' in page
+        suites = ET.fromstring(cli("check", "--format", "junit", "--lang", lang, JIADING).out)
+        (run,) = [s for s in suites if s.get("name") == "disclosure-rules"]
+        assert run.get("tests") == "0" and run.findtext("system-err") == text
 
 
 STALE = """\
@@ -265,6 +269,10 @@ def test_a_waiver_that_waived_nothing_in_the_reports_it_concerns_is_noticed(
     notes = sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
     assert [n["descriptor"]["id"] for n in notes] == ["waiver-unused"]
     assert "APP-BALANCE" in cli("check", "--format", "html", *args).out.split('id="summary"')[1]
+    suites = ET.fromstring(cli("check", "--format", "junit", *args).out)
+    (run,) = [s for s in suites if s.get("name") == "disclosure-rules"]
+    assert "APP-BALANCE" in run.findtext("system-err", "") and "没有豁免任何问题" in run.findtext(
+        "system-err", "")
     # with TXT- running, the waiver of TXT-RESULTS concerns every report and
     # waived nothing in Jiading's: noticed too
     both = cli("check", "--format", "json", JIADING).json()["summary"]["unused_waivers"]

@@ -265,8 +265,11 @@ def test_junit_output_is_xml_with_a_suite_per_report(mixed_batch: Path) -> None:
     root = ET.fromstring(outcome.out)
     assert root.tag == "testsuites"
     suites = {Path(s.get("name", "")).name: s for s in root.findall("testsuite")}
+    # a suite per report, and the run's notices (the expired waiver) last
     assert set(suites) == {"clean.json", "dirty.json", "jiading.json", "pingtan.json",
-                           "2023.json", "2024.json", "corrupt.json"}
+                           "2023.json", "2024.json", "corrupt.json", "disclosure-rules"}
+    assert root.findall("testsuite")[-1] is suites["disclosure-rules"]
+    assert "到期" in suites["disclosure-rules"].findtext("system-err", "")
     for suite in suites.values():
         cases = suite.findall("testcase")
         assert int(suite.get("tests", -1)) == len(cases)

@@ -8,7 +8,9 @@ that could not be evaluated at all is ``<skipped>`` with its reason. An
 unreadable input is a suite with one test case in ``<error>``.
 
 The root ``<testsuites>`` carries no totals: they are known only at the
-end, and the output is written as the run goes.
+end, and the output is written as the run goes. The run's notices (a
+waiver that has expired, a waiver that waived nothing) end the output as a
+suite of no test cases named ``disclosure-rules``, in its ``<system-err>``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..batch import Checked, Done, Summary, Unreadable, reaches
 from ..findings import Finding
 from . import Base, Options, Run, printable
 from .text import Style, finding_lines
-from .words import plural, say, waived_note
+from .words import expired_notice, plural, say, unused_notice, waived_note
 
 __all__ = ["Sink"]
 
@@ -122,5 +124,13 @@ class Sink(Base):
             f"    </testcase>\n  </testsuite>\n")
 
     def end(self, summary: Summary) -> None:
-        """The root element's end."""
+        """The run's notices, if any, and the root element's end."""
+        lang = self.options.lang
+        notices = [expired_notice(w).get(lang) for w in self.run.expired_waivers]
+        notices += [unused_notice(w).get(lang) for w in summary.unused_waivers]
+        if notices:
+            self.write('  <testsuite name="disclosure-rules" tests="0" failures="0" errors="0" '
+                       'skipped="0">\n'
+                       f'    <system-err>{_text(chr(10).join(notices))}</system-err>\n'
+                       "  </testsuite>\n")
         self.write("</testsuites>\n")
