@@ -126,7 +126,15 @@ def raw_getter(ref: ir.Ref) -> Fn:
         return get_previous
     if not parts:
         return lambda env: env.doc
-    quiet = maybe_getter(ref)  # its unrolled subscript chains, raising instead of MISSING
+    if len(parts) in _REQUIRED_GETTERS:
+        # the unrolled subscript chain itself, raising where it would
+        # return MISSING: one call per read, not two
+
+        def missing() -> Any:
+            raise Unavailable("missing", ref) from None
+
+        return _REQUIRED_GETTERS[len(parts)](*parts, missing=missing)
+    quiet = maybe_getter(ref)
 
     def get(env: Env) -> Any:
         value = quiet(env)
@@ -137,52 +145,56 @@ def raw_getter(ref: ir.Ref) -> Fn:
     return get
 
 
-def _required1(a: str) -> Fn:
+def _missing() -> Any:
+    return MISSING
+
+
+def _required1(a: str, missing: Callable[[], Any] = _missing) -> Fn:
     def get(env: Env) -> Any:
         try:
             return env.doc[a]
         except _LOOKUP_ERRORS:
-            return MISSING
+            return missing()
 
     return get
 
 
-def _required2(a: str, b: str) -> Fn:
+def _required2(a: str, b: str, missing: Callable[[], Any] = _missing) -> Fn:
     def get(env: Env) -> Any:
         try:
             return env.doc[a][b]
         except _LOOKUP_ERRORS:
-            return MISSING
+            return missing()
 
     return get
 
 
-def _required3(a: str, b: str, c: str) -> Fn:
+def _required3(a: str, b: str, c: str, missing: Callable[[], Any] = _missing) -> Fn:
     def get(env: Env) -> Any:
         try:
             return env.doc[a][b][c]
         except _LOOKUP_ERRORS:
-            return MISSING
+            return missing()
 
     return get
 
 
-def _required4(a: str, b: str, c: str, d: str) -> Fn:
+def _required4(a: str, b: str, c: str, d: str, missing: Callable[[], Any] = _missing) -> Fn:
     def get(env: Env) -> Any:
         try:
             return env.doc[a][b][c][d]
         except _LOOKUP_ERRORS:
-            return MISSING
+            return missing()
 
     return get
 
 
-def _required5(a: str, b: str, c: str, d: str, e: str) -> Fn:
+def _required5(a: str, b: str, c: str, d: str, e: str, missing: Callable[[], Any] = _missing) -> Fn:
     def get(env: Env) -> Any:
         try:
             return env.doc[a][b][c][d][e]
         except _LOOKUP_ERRORS:
-            return MISSING
+            return missing()
 
     return get
 
