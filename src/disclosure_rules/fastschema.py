@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -168,7 +169,7 @@ class _Compiler:
         else:
             extra = self.compile(additional, base)
         get = props.get
-        row = self._row(props, required, patterns, extra)
+        row = self._row(props, required)
 
         def check(value: Any) -> bool:
             if value.__class__ is not dict:
@@ -209,8 +210,7 @@ class _Compiler:
         return row_check
 
     @staticmethod
-    def _row(props: Mapping[str, Check], required: tuple[str, ...],
-             patterns: list[tuple[re.Pattern[str], Check]], extra: Check | None) -> int | None:
+    def _row(props: Mapping[str, Check], required: tuple[str, ...]) -> int | None:
         """The least integer every property accepts, when the object is a
         row of cells of one kind (an object holding exactly the required
         keys, each an integer at least that, is then valid whatever the
@@ -293,8 +293,8 @@ def _cell_check(schema: Mapping[str, Any]) -> Check | None:
 
 
 #: cell checks that accept every integer from a least one up (the row fast
-#: path's test): filled in as the checks are made
-_INT_FLOOR: dict[Check, int] = {}
+#: path's test): filled in as the checks are made, forgotten with them
+_INT_FLOOR: weakref.WeakKeyDictionary[Check, int] = weakref.WeakKeyDictionary()
 
 
 _HANDLED = frozenset({"$ref", "type", "enum", "const", "minimum", "maximum", "minLength",
