@@ -124,6 +124,26 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert cli("check", "-", "-").code == 2
 
 
+@pytest.mark.parametrize("argv", [
+    ("check", ""),  # would walk the working directory
+    ("check", JIADING, "--config", ""),  # would fall back to ./disclosure-rules.yaml
+    ("check", JIADING, "-o", ""),  # would write to standard output
+    ("check", JIADING, "--summary-csv", ""),  # would write no CSV at all
+    ("check", JIADING, "--previous", ""),  # would pair as if not given
+    ("render", JIADING, "-o", ""),
+])
+def test_an_empty_file_name_is_a_usage_error_not_ignored(
+        tmp_path: Path, argv: tuple[str | Path, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--config "$CONFIG"` with the variable unset: the run must not go on
+    # as if the option were not there (nor check every file in the folder).
+    write(tmp_path / "other.json", broken(5))
+    outcome = cli(*argv)
+    assert outcome.code == 2
+    assert outcome.out == ""
+    assert "文件名为空 (empty file name)" in outcome.err + capsys.readouterr().err  # argparse's
+
+
 def test_a_rule_file_that_does_not_load_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.rules"
     bad.write_text("rule X {", encoding="utf-8")

@@ -6,13 +6,14 @@ Each module has ``add_parser(sub)``, declaring its arguments and setting the
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import DisclosureRulesError
 
-__all__ = ["COMMANDS", "IO", "cannot_write", "write_file"]
+__all__ = ["COMMANDS", "IO", "cannot_write", "file_name", "write_file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,17 @@ class IO:
     stdout: TextIO
     stderr: TextIO
     stdin: TextIO
+
+
+def file_name(text: str) -> str:
+    """An argparse ``type`` for a file or directory argument: the name as
+    given, unless it is empty."""
+    # An empty name comes from an unset variable (`--config "$CONFIG"`). Read
+    # as a path it is the working directory, and as an option value it is
+    # false: the run would walk the folder, or go on without the option.
+    if not text:
+        raise argparse.ArgumentTypeError("文件名为空 (empty file name)")
+    return text
 
 
 def cannot_write(path: str, exc: OSError) -> DisclosureRulesError:

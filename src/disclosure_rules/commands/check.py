@@ -45,7 +45,7 @@ from ..outputs import HUMAN_FORMATS, Options, Run, Sink, formats, make_sink, wri
 from ..outputs.progress import Progress
 from ..rulesets import RuleSet, load_rules, official_rules_path, rule_id_matches
 from ..waivers import WaiverSet, today
-from . import IO, cannot_write
+from . import IO, cannot_write, file_name
 
 __all__ = ["CHECK_EPILOG", "add_parser", "run"]
 
@@ -99,11 +99,11 @@ def add_parser(sub: Any) -> None:
                     "are imported, then checked.",
         epilog=EPILOG + CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE",
+    parser.add_argument("files", nargs="+", type=file_name, metavar="FILE",
                         help="报告文件、目录、.jsonl 或 - (a report file, directory, JSON Lines "
                              "file, or - for standard input)")
     inputs = parser.add_argument_group("输入 inputs")
-    inputs.add_argument("--previous", metavar="FILE",
+    inputs.add_argument("--previous", type=file_name, metavar="FILE",
                         help="上一年度报告 (last year's report of the same organ, for the "
                              "year-over-year rules; without it, reports among the inputs are "
                              "paired by organ and year)")
@@ -114,10 +114,10 @@ def add_parser(sub: Any) -> None:
                         help="目录中的已发布格式也导入检查 (in directories, also import "
                              "published reports: " + " ".join(PUBLISHED_SUFFIXES) + ")")
     rules = parser.add_argument_group("规则 rules")
-    rules.add_argument("--rules", action="append", default=[], metavar="PATH",
+    rules.add_argument("--rules", action="append", default=[], type=file_name, metavar="PATH",
                        help="规则文件或规则包目录，代替官方规则包 (rule file or pack directory, "
                             "instead of the official pack; repeatable)")
-    rules.add_argument("--config", metavar="FILE",
+    rules.add_argument("--config", type=file_name, metavar="FILE",
                        help="配置文件 (configuration file; default: ./disclosure-rules.yaml "
                             "if present)")
     rules.add_argument("--select", action="append", default=[], metavar="IDS",
@@ -133,7 +133,7 @@ def add_parser(sub: Any) -> None:
                         help="输出格式 (output format; default: text)")
     output.add_argument("--lang", choices=("zh", "en"), default="zh",
                         help="语言 (language of messages; default: zh)")
-    output.add_argument("-o", "--output", metavar="FILE",
+    output.add_argument("-o", "--output", type=file_name, metavar="FILE",
                         help="写入文件而非标准输出 (write to FILE instead of standard output)")
     output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="颜色 (colour: auto = on a terminal unless NO_COLOR is set)")
@@ -146,7 +146,7 @@ def add_parser(sub: Any) -> None:
     output.add_argument("--summary", action="store_true",
                         help="最后列出各规则未通过的报告数 (end with how many reports broke "
                              "each rule)")
-    output.add_argument("--summary-csv", metavar="FILE",
+    output.add_argument("--summary-csv", type=file_name, metavar="FILE",
                         help="把各规则统计写入 CSV 文件 (write the per-rule table as CSV)")
     output.add_argument("--no-progress", action="store_true",
                         help="不显示进度条 (no progress bar on standard error)")

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import ImportReportError
 from ..findings import Severity
 from ..loading import read_stream_bytes
-from . import IO, write_file
+from . import IO, file_name, write_file
 
 __all__ = ["add_parser", "run"]
 
@@ -22,8 +22,9 @@ def add_parser(sub: Any) -> None:
         "无法确定的单元格不会被猜测，而是列为导入问题。 Import a published report into "
         "report JSON; cells that cannot be read with certainty are reported, never guessed.",
     )
-    parser.add_argument("file", metavar="FILE", help="the published report ('-' for stdin text)")
-    parser.add_argument("-o", "--output", metavar="FILE",
+    parser.add_argument("file", type=file_name, metavar="FILE",
+                        help="the published report ('-' for stdin text)")
+    parser.add_argument("-o", "--output", type=file_name, metavar="FILE",
                         help="write the JSON here (default: stdout)")
     parser.add_argument("--kind", choices=("text", "markdown", "html", "pdf", "docx"),
                         help="the input's kind (default: from the suffix or the content)")

@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from ..loading import load_report, parse_document, read_stream
-from . import IO, write_file
+from . import IO, file_name, write_file
 
 __all__ = ["add_parser", "run"]
 
@@ -20,10 +20,12 @@ def add_parser(sub: Any) -> None:
         "Write the report's official tables (with the merged header cells of the official "
         "layout) as Markdown or HTML.",
     )
-    parser.add_argument("file", metavar="FILE", help="report JSON or YAML ('-' for stdin)")
+    parser.add_argument("file", type=file_name, metavar="FILE",
+                        help="report JSON or YAML ('-' for stdin)")
     parser.add_argument("--format", choices=("md", "html"), default="md",
                         help="output format (default: md)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("-o", "--output", type=file_name, metavar="FILE",
+                        help="write here (default: stdout)")
     parser.set_defaults(handler=run)
 
 
