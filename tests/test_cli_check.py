@@ -367,6 +367,31 @@ def test_select_and_ignore(tmp_path: Path) -> None:
     assert len(comma.json()["reports"][0]["findings"]) == 2
 
 
+@pytest.mark.parametrize("argv", [
+    ("--select", "APP-ROW-TOTAL", "--ignore", "APP-ROW-TOTAL"),
+    ("--select", "APP-", "--ignore", "APP-"),
+    ("--ignore", "*"),
+])
+def test_a_selection_that_leaves_no_rule_to_run_is_a_usage_error(
+        tmp_path: Path, argv: tuple[str, ...]) -> None:
+    # Nothing would be checked, and every report would pass as 无问题.
+    path = write(tmp_path / "dirty.json", broken(18))
+    outcome = cli("check", *argv, path)
+    assert outcome.code == 2
+    assert outcome.out == ""
+    assert "没有要运行的规则 (no rule is left to run)" in outcome.err
+
+
+def test_a_configuration_that_disables_every_selected_rule_is_a_usage_error(
+        tmp_path: Path) -> None:
+    (tmp_path / "disclosure-rules.yaml").write_text("disable: [APP-]\n", encoding="utf-8")
+    path = write(tmp_path / "dirty.json", broken(18))
+    outcome = cli("check", "--select", "APP-ROW-TOTAL", path)
+    assert outcome.code == 2
+    assert "没有要运行的规则 (no rule is left to run)" in outcome.err
+    assert cli("check", "--select", "APP-ROW-TOTAL,VAL-", path).code != 2  # VAL- still runs
+
+
 # ------------------------------------------------------------------ pairing
 
 

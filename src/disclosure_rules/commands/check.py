@@ -184,13 +184,19 @@ def _known(rules: RuleSet, patterns: Sequence[str]) -> set[str]:
     the importer's."""
     known = {info.rule_id for info in rules.all_rules} | set(BUILTIN_RULES)
     if any(not any(rule_id_matches(k, p) for k in known) for p in patterns):
-        try:
-            # Imported only when a pattern needs it: the importer is large.
-            from ..importer.notes import TITLES
-        except ImportError:  # the importer is optional to the checker
-            return known
-        known |= set(TITLES)
+        known |= _importer_rules()
     return known
+
+
+def _importer_rules() -> set[str]:
+    """The ids of the importer's findings on published reports (none when
+    the importer is not installed: it is optional to the checker)."""
+    try:
+        # Imported only when needed: the importer is large.
+        from ..importer.notes import TITLES
+    except ImportError:
+        return set()
+    return set(TITLES)
 
 
 def _colour(choice: str, out: TextIO) -> bool:
@@ -246,7 +252,8 @@ def _tasks(items: Sequence[Source | Unreadable], previous: Source | None, runner
 
 def _ruleset(args: argparse.Namespace, config: Config, io: IO) -> RuleSet | None:
     """The configured rule set, or None (after saying why) when ``--select``
-    or ``--ignore`` names no rule. A configuration naming no rule raises."""
+    or ``--ignore`` names no rule, or when no rule is left to run. A
+    configuration naming no rule raises."""
     rules = _rules(args, config)
     select, ignore = _ids(args.select), _ids(args.ignore)
     patterns = [*select, *ignore, *(r.rule for r in config.disable),
@@ -258,8 +265,19 @@ def _ruleset(args: argparse.Namespace, config: Config, io: IO) -> RuleSet | None
         io.stderr.write(f"disclosure-rules: 没有编号为（或以此开头的）规则 (no rule has this id "
                         f"or prefix): {', '.join(unknown)}\n")
         return None
-    return rules.configured(severity=config.severity_overrides, select=select,
-                            ignore=(*(r.rule for r in config.disable), *ignore))
+    configured = rules.configured(severity=config.severity_overrides, select=select,
+                                  ignore=(*(r.rule for r in config.disable), *ignore))
+    # Each pattern names a rule, yet together they may turn every rule off
+    # (`--select X --ignore X`, `--ignore '*'`): every report would then pass
+    # as having no problem without anything being checked.
+    if not any(configured.active(k) for k in known) \
+            and not any(configured.active(k) for k in _importer_rules()):
+        io.stderr.write("disclosure-rules: 没有要运行的规则 (no rule is left to run)："
+                        "--select、--ignore 和配置文件中的 disable 合起来停用了全部规则 "
+                        "(--select, --ignore and the configuration's disable together turn "
+                        "every rule off)\n")
+        return None
+    return configured
 
 
 def _previous(args: argparse.Namespace) -> tuple[Source, Report] | None:
