@@ -190,6 +190,23 @@ def test_bad_config_names_file_line_and_key(tmp_path: Path, text: str, where: st
     assert f"{config.name}{where}" in outcome.err
 
 
+@pytest.mark.parametrize(("text", "where"), [
+    ("waivers:\n  - rule: VAL-BLANK\n    reason: !local x\n    approved_by: a\n"
+     "    expires: 2030-01-01\n", ":3 (waivers[0].reason)"),
+    ("severity:\n  VAL-BLANK: !!binary xx\n", ":2 (severity.VAL-BLANK)"),
+])
+def test_a_value_yaml_cannot_build_is_one_line_naming_the_config_file(
+        tmp_path: Path, text: str, where: str) -> None:
+    # PyYAML's own message carries a second position block naming
+    # "<unicode string>" — not the file — with a caret on lines of its own.
+    config = _config(tmp_path, text)
+    outcome = cli("check", JIADING)
+    assert outcome.code == 2
+    assert f"{config.name}{where}: 无法读取这个值 (cannot read this value)" in outcome.err
+    assert "<unicode string>" not in outcome.err
+    assert outcome.err.count("\n") == 1
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     outcome = cli("check", "--config", tmp_path / "none.yaml", JIADING)
     assert outcome.code == 2 and "none.yaml" in outcome.err

@@ -143,7 +143,11 @@ class _Reader:
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, TypeError, yaml.YAMLError) as exc:  # 2020-13-01, !!float x
-            raise self.fail(f"无法读取这个值 (cannot read this value): {exc}", node, key) \
+            # PyYAML's str() of a marked error adds its own position block,
+            # naming "<unicode string>": the node's line is given already.
+            detail = (exc.problem or exc.context or "") \
+                if isinstance(exc, yaml.MarkedYAMLError) else exc
+            raise self.fail(f"无法读取这个值 (cannot read this value): {detail}", node, key) \
                 from None
 
     def items(self, node: yaml.Node, key: str, allowed: tuple[str, ...] | None
