@@ -105,6 +105,49 @@ def test_waiver_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert len(report["waived"]) == waived, scope
 
 
+def test_waivers_share_fields_through_yaml_merge_keys(tmp_path: Path) -> None:
+    # `<<: *anchor` is how YAML writes "the same reason, approver and date";
+    # yaml.safe_load reads it, so a configuration must too.
+    _config(tmp_path, """\
+        waivers:
+          - &reviewed
+            rule: VAL-BLANK
+            reason: 原件如此，已核实
+            approved_by: 王审计
+            expires: 2099-12-31
+          - <<: *reviewed
+            rule: PRO-AMOUNT-UNIT
+            pointer: /proactive
+        """)
+    outcome = cli("check", "--fail-on", "warning", "--format", "json", JIADING)
+    assert outcome.code == 0, outcome.err
+    waived = {w["rule_id"]: w["waiver"] for w in outcome.json()["reports"][0]["waived"]}
+    assert set(waived) == {"VAL-BLANK", "PRO-AMOUNT-UNIT"}
+    assert waived["PRO-AMOUNT-UNIT"]["approved_by"] == "王审计"
+    assert waived["PRO-AMOUNT-UNIT"]["pointer"] == "/proactive"
+    assert waived["PRO-AMOUNT-UNIT"]["line"] == 7
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    # a key written twice is still an error when a merge key is there too
+    ("waivers:\n  - &w\n    rule: VAL-BLANK\n    reason: r\n    approved_by: a\n"
+     "    expires: 2099-12-31\n  - <<: *w\n    reason: x\n    reason: y\n",
+     ":9 (waivers[1].reason)"),
+    # what is merged is checked as if written here
+    ("waivers:\n  - &w\n    rule: VAL-BLANK\n    reason: r\n    approved_by: a\n"
+     "    expires: 2099-12-31\n  - <<: *w\n    year: 二〇二〇\n",
+     ":8 (waivers[1].year)"),
+    ("waivers:\n  - <<: 1\n    rule: VAL-BLANK\n", ":2"),
+])
+def test_merge_keys_keep_errors_with_line_and_key(tmp_path: Path, text: str, where: str
+                                                  ) -> None:
+    config = _config(tmp_path, text)
+    outcome = cli("check", JIADING)
+    assert outcome.code == 2
+    assert f"{config.name}{where}" in outcome.err
+    assert "<unicode string>" not in outcome.err
+
+
 def test_disable_and_severity(tmp_path: Path) -> None:
     _config(tmp_path, """\
         disable: [PRO-]

@@ -47,6 +47,7 @@ _SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Sev
 _TOP_KEYS = ("rules", "disable", "severity", "waivers")
 _WAIVER_KEYS = ("rule", "organ", "year", "pointer", "reason", "approved_by", "expires")
 _WAIVER_REQUIRED = ("rule", "reason", "approved_by", "expires")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,23 +153,51 @@ class _Reader:
 
     def items(self, node: yaml.Node, key: str, allowed: tuple[str, ...] | None
               ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
-        """(key, key node, value node) of a mapping; unknown and repeated
-        keys are errors."""
+        """(key, key node, value node) of a mapping, merge keys (``<<``)
+        resolved; unknown and repeated keys are errors."""
         if not isinstance(node, yaml.MappingNode):
             raise self.fail("应为键值表 (expected a mapping)", node, key)
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
+        found: dict[str, tuple[yaml.Node, yaml.Node, bool]] = {}
+        for key_node, value_node, merged in self.pairs(node, key, ()):
             name = self.value(key_node, key)
             where = f"{key}.{name}" if key else str(name)
             if not isinstance(name, str):
                 raise self.fail("键应为文本 (keys must be text)", key_node, where)
-            if name in seen:
+            # A key written here overrides a merged one (as YAML's merge
+            # does); written twice here, it is a mistake.
+            if name in found and not found[name][2]:
                 raise self.fail("键重复出现 (duplicated key)", key_node, where)
-            seen.add(name)
             if allowed is not None and name not in allowed:
                 raise self.fail(f"未知的键，可用的键为 {', '.join(allowed)} "
                                 f"(unknown key; known keys: {', '.join(allowed)})", key_node, where)
+            found[name] = (key_node, value_node, merged)
+        for name, (key_node, value_node, _) in found.items():
             yield name, key_node, value_node
+
+    def pairs(self, node: yaml.MappingNode, key: str, within: tuple[yaml.Node, ...]
+              ) -> list[tuple[yaml.Node, yaml.Node, bool]]:
+        """(key node, value node, merged) of a mapping: first the entries the
+        merge keys (``<<: *shared``) bring in, the first mapping of a list
+        last (it wins), then those written here (they win over all).
+        ``within`` are the mappings being merged into this one, to refuse a
+        merge of a mapping into itself."""
+        merged: list[tuple[yaml.Node, yaml.Node, bool]] = []
+        own: list[tuple[yaml.Node, yaml.Node, bool]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                own.append((key_node, value_node, False))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) \
+                else [value_node]
+            for source in reversed(sources):
+                if not isinstance(source, yaml.MappingNode):
+                    raise self.fail("合并键 << 的值应为键值表或键值表的列表 (a merge key << "
+                                    "takes a mapping or a list of mappings)", source, key)
+                if source is node or source in within:
+                    raise self.fail("合并键 << 合并了自身 (a merge key << merges a mapping "
+                                    "into itself)", source, key)
+                merged += [(k, v, True) for k, v, _ in self.pairs(source, key, (*within, node))]
+        return merged + own
 
     def text(self, node: yaml.Node, key: str) -> str:
         value = self.value(node, key)
