@@ -204,6 +204,8 @@ def test_explicit_config_and_extra_pack(tmp_path: Path) -> None:
     ("disable: [APP-BALANCE, NO-SUCH]\n", ":1 (disable[1])"),
     ("severity:\n  APP-BALANCE: fatal\n", ":2 (severity.APP-BALANCE)"),
     ("severity:\n  NO-SUCH: error\n", ":2 (severity.NO-SUCH)"),
+    ("waivers:\n  - reason: r\n    approved_by: a\n    expires: 2030-01-01\n"
+     "    rule: NO-SUCH\n", ":5 (waivers[0].rule)"),
     ("rules: [nowhere/]\n", ":1 (rules[0])"),
     ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n    expires: soon\n",
      ":5 (waivers[0].expires)"),

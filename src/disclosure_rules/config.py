@@ -69,6 +69,8 @@ class Config:
     disable: tuple[RuleRef, ...] = ()
     severity: tuple[tuple[RuleRef, Severity], ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    waiver_rules: tuple[RuleRef, ...] = ()
+    """The ``rule`` of each waiver where it is written (``waivers[2].rule``)."""
 
     @property
     def severity_overrides(self) -> dict[str, Severity]:
@@ -80,7 +82,9 @@ class Config:
         known rule: a typo would otherwise disable, re-grade or waive nothing,
         silently."""
         refs: list[RuleRef] = [*self.disable, *(ref for ref, _ in self.severity)]
-        refs += [RuleRef(w.rule, w.line, "waivers") for w in self.waivers]
+        # (a Config made in code may lack waiver_rules: its waivers' own lines)
+        refs += self.waiver_rules or [RuleRef(w.rule, w.line, f"waivers[{i}].rule")
+                                      for i, w in enumerate(self.waivers)]
         for ref in refs:
             if not any(rule_id_matches(rule_id, ref.rule) for rule_id in known):
                 raise ConfigError(
@@ -220,7 +224,7 @@ class _Reader:
         rules: list[str] = []
         disable: list[RuleRef] = []
         severity: list[tuple[RuleRef, Severity]] = []
-        waivers: list[Waiver] = []
+        waivers: list[tuple[Waiver, RuleRef]] = []
         for name, _key_node, node in self.items(root, "", _TOP_KEYS):
             if name == "rules":
                 for path, item, key in self.texts(node, name):
@@ -246,12 +250,17 @@ class _Reader:
                     raise self.fail("应为列表 (expected a list)", node, name)
                 waivers += [self.waiver(item, f"waivers[{i}]")
                             for i, item in enumerate(node.value)]
-        return Config(self.file, tuple(rules), tuple(disable), tuple(severity), tuple(waivers))
+        return Config(self.file, tuple(rules), tuple(disable), tuple(severity),
+                      tuple(w for w, _ in waivers), tuple(ref for _, ref in waivers))
 
-    def waiver(self, node: yaml.Node, key: str) -> Waiver:
+    def waiver(self, node: yaml.Node, key: str) -> tuple[Waiver, RuleRef]:
+        """A waiver, and its ``rule`` with the line it is written on."""
         fields: dict[str, Any] = {}
+        rule_line = _line(node)
         for name, _key_node, value_node in self.items(node, key, _WAIVER_KEYS):
             where = f"{key}.{name}"
+            if name == "rule":
+                rule_line = _line(value_node)
             if name == "year":
                 year = self.value(value_node, where)
                 if isinstance(year, bool) or not isinstance(year, int):
@@ -272,7 +281,8 @@ class _Reader:
             raise self.fail(f"豁免缺少必填项 {', '.join(missing)}：每项豁免都须写明规则、理由、"
                             f"批准人和到期日 (a waiver needs rule, reason, approved_by and "
                             f"expires)", node, f"{key}.{missing[0]}")
-        return Waiver(file=self.file, line=_line(node), **fields)
+        return (Waiver(file=self.file, line=_line(node), **fields),
+                RuleRef(fields["rule"], rule_line, f"{key}.rule"))
 
     def date(self, node: yaml.Node, key: str) -> _dt.date:
         value = self.value(node, key)
