@@ -252,6 +252,17 @@ def test_a_value_yaml_cannot_build_is_one_line_naming_the_config_file(
     assert outcome.err.count("\n") == 1
 
 
+def test_a_config_file_saved_as_gbk_names_the_line_and_says_so(tmp_path: Path) -> None:
+    # What an editor that saves in the system's code page does to 机关 names.
+    path = tmp_path / "disclosure-rules.yaml"
+    path.write_bytes("disable: [PRO-]\nwaivers:\n  - rule: VAL-BLANK\n"
+                     "    organ: 上海市嘉定区人力资源和社会保障局\n".encode("gbk"))
+    outcome = cli("check", JIADING)
+    assert outcome.code == 2
+    assert "disclosure-rules.yaml:4: 不是 UTF-8 编码 (not UTF-8)；看起来是 GBK/GB18030 编码" \
+        in outcome.err
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     outcome = cli("check", "--config", tmp_path / "none.yaml", JIADING)
     assert outcome.code == 2 and "none.yaml" in outcome.err

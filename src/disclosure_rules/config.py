@@ -31,9 +31,9 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, DocumentError
 from .findings import Severity
-from .loading import read_file
+from .loading import decode, read_file
 from .rulesets import rule_id_matches
 from .waivers import Waiver
 
@@ -112,10 +112,11 @@ def load_config(path: str | Path) -> Config:
     name = str(path)
     data = read_file(Path(path), name, ConfigError)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError("配置文件不是 UTF-8 编码 (the configuration file is not UTF-8)",
-                          file=name) from None
+        # as a report is decoded: the line, and a hint when it looks like GBK
+        # (what an editor saving in the system's code page writes)
+        text = decode(data, name)
+    except DocumentError as exc:
+        raise ConfigError(exc.reason, file=name, line=exc.line) from None
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
