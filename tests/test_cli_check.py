@@ -694,6 +694,30 @@ def test_an_input_that_is_also_the_output_is_refused_and_left_alone(tmp_path: Pa
         assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("option", ["-o", "--summary-csv"])
+def test_a_file_the_run_reads_is_never_its_output(tmp_path: Path, option: str) -> None:
+    # A slip of the file name must not turn the configuration (and its
+    # waivers, each an approved decision), a rule file or last year's
+    # report into this run's output.
+    report = write(tmp_path / "report.json", generated(604))
+    previous = write(tmp_path / "previous.json", generated(605))
+    (tmp_path / "local").mkdir()
+    rules = tmp_path / "local" / "extra.rules"
+    rules.write_text('rule LOCAL-X {\n  title "x" / "x"\n  severity info\n  cite "c"\n'
+                     '  assert 表四.行政复议.总计 >= 0 at 表四.行政复议.总计\n}\n',
+                     encoding="utf-8")
+    config = tmp_path / "disclosure-rules.yaml"
+    config.write_text("severity: {SCHEMA: error}\n", encoding="utf-8")
+    for target, extra in ((config, ()), (previous, ("--previous", previous)),
+                          (rules, ("--rules", rules)),
+                          (rules, ("--rules", rules.parent))):
+        before = target.read_bytes()
+        outcome = cli("check", *extra, option, target, report)
+        assert outcome.code == 2 and outcome.out == "", (target, extra)
+        assert f"{target}: 是本次运行读取的" in outcome.err
+        assert target.read_bytes() == before
+
+
 def test_the_output_and_the_summary_csv_cannot_be_one_file(tmp_path: Path) -> None:
     report = write(tmp_path / "report.json", generated(603))
     target = tmp_path / "out.txt"

@@ -289,19 +289,43 @@ def _previous(args: argparse.Namespace) -> tuple[Source, Report] | None:
     return load_previous(args.previous)
 
 
-def _outputs(args: argparse.Namespace) -> set[Path]:
+def _outputs(args: argparse.Namespace, config: Config) -> set[Path]:
     """The run's own output files, resolved: never read as inputs.
 
     Raises:
         DisclosureRulesError: ``-o`` and ``--summary-csv`` name one file
-            (the second would overwrite the first).
+            (the second would overwrite the first), or an output file is
+            one the run reads besides its inputs (opened for writing, it
+            would be emptied before the run ends).
     """
-    outputs = [Path(p).resolve() for p in (args.output, args.summary_csv) if p]
-    if len(outputs) == 2 and outputs[0] == outputs[1]:
+    named = [(p, Path(p).resolve()) for p in (args.output, args.summary_csv) if p]
+    if len(named) == 2 and named[0][1] == named[1][1]:
         raise DisclosureRulesError(
             f"{args.summary_csv}: -o 与 --summary-csv 不能是同一个文件 (-o and --summary-csv "
             "name the same file)")
-    return set(outputs)
+    read = _read_files(args, config)
+    for name, path in named:
+        if path in read:
+            zh, en = read[path]
+            raise DisclosureRulesError(f"{name}: 是本次运行读取的{zh}，不会被覆盖 (is the {en} "
+                                       "this run reads; it is not overwritten)")
+    return {path for _, path in named}
+
+
+def _read_files(args: argparse.Namespace, config: Config) -> dict[Path, tuple[str, str]]:
+    """The files the run reads besides its inputs, resolved, with what
+    each is (in Chinese and English): the configuration, last year's
+    report and the rule files."""
+    read: dict[Path, tuple[str, str]] = {}
+    for rules in (*args.rules, *config.rules):
+        path = Path(rules)
+        files = path.rglob("*.rules") if path.is_dir() else (path,)
+        read.update((file.resolve(), ("规则文件", "rule file")) for file in files)
+    if args.previous and args.previous != "-":
+        read[Path(args.previous).resolve()] = ("上一年度报告", "previous-year report")
+    if config.file:
+        read[Path(config.file).resolve()] = ("配置文件", "configuration file")
+    return read
 
 
 def _jobs(requested: int | None, items: Sequence[Source | Unreadable]) -> int:
@@ -326,7 +350,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     previous, previous_report = given if given is not None else (None, None)
     waivers = WaiverSet.judged(config.waivers, today())
     items = collect(args.files, io.stdin, include_published=args.include_published,
-                    exclude=_outputs(args))
+                    exclude=_outputs(args, config))
     published = any(isinstance(i, Source) and i.kind == "published"
                     for i in (*items, previous))
     run_info = Run(ruleset, config.file, waivers.expired, published)
