@@ -350,3 +350,44 @@ def test_a_waiver_that_waived_nothing_in_the_reports_it_concerns_is_noticed(
     # waived nothing in Jiading's: noticed too
     both = cli("check", "--format", "json", JIADING).json()["summary"]["unused_waivers"]
     assert [w["rule"] for w in both] == ["APP-BALANCE", "TXT-RESULTS"]
+
+
+def test_two_configuration_files_in_the_folder_are_an_error_not_one_ignored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _config(tmp_path, WAIVER)
+    _config(tmp_path, "disable: [VAL-BLANK]\n", name="disclosure-rules.yml")
+    monkeypatch.chdir(tmp_path)
+    outcome = cli("check", JIADING)
+    assert outcome.code == 2
+    assert "disclosure-rules.yaml" in outcome.err and "disclosure-rules.yml" in outcome.err
+    assert "--config" in outcome.err
+    # naming one settles it
+    assert cli("check", "--config", "disclosure-rules.yml", JIADING).code == 0
+
+
+def test_a_section_with_every_entry_commented_out_is_empty(tmp_path: Path) -> None:
+    config = _config(tmp_path, """\
+        disable:
+        #  - VAL-BLANK
+        severity:
+        waivers:
+        #  - rule: VAL-BLANK
+        rules: ~
+    """)
+    plain = cli("check", "--format", "json", JIADING).json()
+    outcome = cli("check", "--format", "json", "--config", config, JIADING)
+    assert outcome.code == 0, outcome.err
+    assert outcome.json()["summary"] == plain["summary"]
+
+
+def test_a_rule_path_in_the_configuration_may_start_with_the_home_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / "packs").mkdir(parents=True)
+    (home / "packs" / "extra.rules").write_text(
+        'rule X-YEAR {\n  title "年度" / "year"\n  severity error\n  cite "c"\n'
+        '  assert year >= 2099\n    at year\n}\n', encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    config = _config(tmp_path, "rules: ~/packs/extra.rules\n")
+    outcome = cli("check", "--format", "json", "--config", config, JIADING)
+    assert "X-YEAR" in {f["rule_id"] for r in outcome.json()["reports"] for f in r["findings"]}

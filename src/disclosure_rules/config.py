@@ -48,6 +48,7 @@ _TOP_KEYS = ("rules", "disable", "severity", "waivers")
 _WAIVER_KEYS = ("rule", "organ", "year", "pointer", "reason", "approved_by", "expires")
 _WAIVER_REQUIRED = ("rule", "reason", "approved_by", "expires")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +94,20 @@ class Config:
 
 
 def find_config(directory: str | Path = ".") -> Path | None:
-    """The configuration file in ``directory``, if there is one."""
-    for name in CONFIG_NAMES:
-        candidate = Path(directory) / name
-        if candidate.is_file():
-            return candidate
-    return None
+    """The configuration file in ``directory``, if there is one.
+
+    Raises:
+        ConfigError: there are two (``.yaml`` and ``.yml``): reading one
+            would silently ignore the other's waivers and settings.
+    """
+    found = [Path(directory) / name for name in CONFIG_NAMES
+             if (Path(directory) / name).is_file()]
+    if len(found) > 1:
+        raise ConfigError(
+            f"有两个配置文件，不知道用哪一个：{'、'.join(str(f) for f in found)}；"
+            "请删除其一，或用 --config 指定 (two configuration files, which one is meant? "
+            "Remove one, or name it with --config)", file=str(found[1]))
+    return found[0] if found else None
 
 
 def load_config(path: str | Path) -> Config:
@@ -227,9 +236,11 @@ class _Reader:
         severity: list[tuple[RuleRef, Severity]] = []
         waivers: list[tuple[Waiver, RuleRef]] = []
         for name, _key_node, node in self.items(root, "", _TOP_KEYS):
+            if node.tag == _NULL_TAG:
+                continue  # `waivers:` with every entry commented out: none
             if name == "rules":
                 for path, item, key in self.texts(node, name):
-                    resolved = base / path
+                    resolved = base / Path(path).expanduser()
                     if not resolved.exists():
                         raise self.fail(f"规则文件或目录不存在 (no such rule file or directory): "
                                         f"{resolved}", item, key)
