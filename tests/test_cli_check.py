@@ -1082,3 +1082,24 @@ def test_a_file_name_that_is_not_utf_8_is_written_escaped(tmp_path: Path, fmt: s
     out = tmp_path / f"out.{fmt}"
     assert cli("check", "--format", fmt, "-o", out, folder).code == 0
     out.read_text(encoding="utf-8")  # strictly UTF-8
+
+
+def test_jobs_beyond_the_cores_start_one_worker_per_core_and_say_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # checking is computation: a worker per core is the most that helps, and
+    # --jobs 1000 would otherwise start a thousand processes, each with the rules
+    from disclosure_rules.batch import Source
+    from disclosure_rules.commands import IO
+    from disclosure_rules.commands import check as command
+
+    monkeypatch.setattr(command, "_cores", lambda: 2)
+    sources = [Source(f"r{i}.json") for i in range(50)]
+    err = io.StringIO()
+    streams = IO(io.StringIO(), err, io.StringIO())
+    assert command._jobs(1000, sources, streams) == 2
+    assert "--jobs 1000" in err.getvalue() and "2" in err.getvalue()
+    quiet = io.StringIO()
+    assert command._jobs(2, sources, IO(io.StringIO(), quiet, io.StringIO())) == 2
+    assert command._jobs(0, sources, IO(io.StringIO(), quiet, io.StringIO())) == 2
+    assert command._jobs(8, sources[:2], IO(io.StringIO(), quiet, io.StringIO())) == 2
+    assert quiet.getvalue() == ""  # as many as asked, or fewer sources: nothing to say

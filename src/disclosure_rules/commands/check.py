@@ -152,7 +152,8 @@ def add_parser(sub: Any) -> None:
                         help="不显示进度条 (no progress bar on standard error)")
     parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
                         help="并行进程数，0 表示全部核心 (worker processes; 0 = every core; "
-                             f"default: every core from {MANY_INPUTS} inputs on, else 1)")
+                             f"default: every core from {MANY_INPUTS} inputs on, else 1; "
+                             "never more than the cores)")
     parser.set_defaults(handler=run)
 
 
@@ -328,12 +329,26 @@ def _read_files(args: argparse.Namespace, config: Config) -> dict[Path, tuple[st
     return read
 
 
-def _jobs(requested: int | None, items: Sequence[Source | Unreadable]) -> int:
+def _cores() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _jobs(requested: int | None, items: Sequence[Source | Unreadable], io: IO) -> int:
     """Worker processes: as asked (0 = every core), by default every core
-    for a batch of many inputs, and never more than there are sources."""
+    for a batch of many inputs; never more than there are sources, nor than
+    cores (checking is computation: a worker more only holds another copy
+    of the rules in memory, and ``--jobs 1000`` would hold a thousand)."""
     jobs = requested if requested is not None else (0 if len(items) >= MANY_INPUTS else 1)
-    sources = sum(isinstance(i, Source) for i in items)
-    return min(jobs or os.cpu_count() or 1, max(1, sources))
+    sources = max(1, sum(isinstance(i, Source) for i in items))
+    cores = _cores()
+    if jobs > cores and sources > cores:
+        io.stderr.write(f"disclosure-rules: 只有 {cores} 个处理器核心，使用 {cores} 个进程 "
+                        f"(--jobs {jobs}: there are {cores} cores, {cores} workers are used)\n")
+    return min(jobs or cores, cores, sources)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -374,7 +389,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         # tool reading them counts and compares every report).
         settings = Settings(ruleset, waivers, renderer, previous_report,
                             quiet=args.quiet and args.format in HUMAN_FORMATS)
-        runner = stack.enter_context(Runner(settings, _jobs(args.jobs, items)))
+        runner = stack.enter_context(Runner(settings, _jobs(args.jobs, items, io)))
         # where published reports' imports are kept between pairing and check
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="disclosure-rules-"))
 
