@@ -804,6 +804,9 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
                on_rule: Callable[[CompiledRule, _Run | Message], None],
                previous_format: str | None = None) -> None:
     fmt = compiled.fmt
+    # One record for every rule, emptied after use: ``on_rule`` is done with
+    # it when it returns, and most rules pass without filling a list.
+    run = _Run()
     for rule in compiled.rules:
         info = rule.info
         # The usual rule has nothing to decide before it runs.
@@ -819,7 +822,14 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
             if reason is not None:
                 on_rule(rule, reason)
                 continue
-        on_rule(rule, _run_rule(rule, env))
+        on_rule(rule, _run_rule(rule, env, run))
+        run.evaluated = 0  # (filled part way, too, when the rule raised)
+        if run.failures:
+            run.failures = []
+        if run.not_evaluated:
+            run.not_evaluated = []
+        if run.skipped:
+            run.skipped = []
 
 
 #: what a value no check foresaw can raise (an extension key of another
@@ -828,8 +838,9 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
 _DATA_ERRORS = (TypeError, ValueError, ArithmeticError)
 
 
-def _run_rule(rule: CompiledRule, env: Env) -> _Run | Message:
-    run = _Run()
+def _run_rule(rule: CompiledRule, env: Env, run: _Run) -> _Run | Message:
+    """``run`` (empty when given) filled by the rule's statements, or why
+    the rule could not be computed."""
     try:
         for stmt in rule.body:
             stmt.run(env, run)
