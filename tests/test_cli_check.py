@@ -478,6 +478,37 @@ def test_pairing_between_lines_of_json_lines(tmp_path: Path) -> None:
     assert "YOY-CARRY" in {f["rule_id"] for f in second["findings"]}
 
 
+@pytest.mark.parametrize(("written", "pairs"), [
+    ("测试县 审计局", True),            # a space typed inside the name
+    ("测 试 县 审 计 局", True),        # a title letter-spaced
+    ("测试县\u3000审计局", True),       # an ideographic space
+    ("测试县审计局\n", True),
+    ("ＡＢ测试县审计局", False),        # only the full-width letters are folded …
+    ("测试县审计局办公室", False),      # … another organ is not the same organ
+    ("测试县", False),
+])
+def test_pairing_ignores_spacing_and_character_width_of_the_organ_name(
+        tmp_path: Path, written: str, pairs: bool) -> None:
+    last, this = _two_years(tmp_path)
+    data = json.loads(last.read_text(encoding="utf-8"))
+    data["organ"]["name"] = written
+    write(last, data)
+    result = cli("check", "--format", "json", tmp_path).json()
+    previous = {r["file"]: r["previous"] for r in result["reports"]}[str(this)]
+    assert (previous is not None and previous["file"] == str(last)) is pairs
+
+
+def test_pairing_folds_full_width_letters_of_the_organ_name(tmp_path: Path) -> None:
+    organ = {"name": "ＸＹ测试县审计局", "kind": "department", "level": "provincial"}
+    last = generated(20, "2021", year=2023, organ=organ)
+    this = generated(21, "2021", year=2024, organ={**organ, "name": "XY 测试县审计局"})
+    write(tmp_path / "2023.json", last)
+    write(tmp_path / "2024.json", this)
+    result = cli("check", "--format", "json", tmp_path).json()
+    previous = {r["file"]: r["previous"] for r in result["reports"]}[str(tmp_path / "2024.json")]
+    assert previous is not None and previous["file"] == str(tmp_path / "2023.json")
+
+
 # --------------------------------------------------------------- parallelism
 
 

@@ -20,6 +20,7 @@ import pickle
 import re
 import signal
 import stat
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -73,6 +74,7 @@ __all__ = [
     "pair",
     "reaches",
     "run_task",
+    "same_organ",
     "scan_item",
     "scan_source",
 ]
@@ -619,15 +621,29 @@ def _quick_key(raw: bytes) -> tuple[str, int] | None:
     return name.strip(), int(year.group(1))
 
 
+def same_organ(name: str) -> str:
+    """An organ name as the pairing compares it: NFKC (full-width letters
+    and digits, the ideographic space) and no whitespace at all.
+
+    Whitespace means nothing inside a Chinese organ name, yet reports carry
+    it: a space typed by mistake, a title letter-spaced for the page
+    (“淮 安 市 人 民 政 府”), a line break in a PDF's title. Nothing else is
+    folded: 某某区人民政府 and 某某区人民政府办公室 are two organs, each with
+    its own report."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
 def pair(sources: Sequence[Source], keys: Sequence[tuple[str, int] | None]
          ) -> dict[int, tuple[Source | None, Pairing]]:
     """For each source whose organ has a report of the year before among
     ``sources``, that report (by index into ``sources``).
 
-    ``keys[i]`` is (organ name, year) of ``sources[i]``. With several
-    candidates, one in the same directory (or JSON Lines file) wins; if
-    that does not decide, none is used and the pairing says ``ambiguous``.
+    ``keys[i]`` is (organ name, year) of ``sources[i]``; names are compared
+    as :func:`same_organ` has them. With several candidates, one in the same
+    directory (or JSON Lines file) wins; if that does not decide, none is
+    used and the pairing says ``ambiguous``.
     """
+    keys = [(same_organ(key[0]), key[1]) if key is not None else None for key in keys]
     index: dict[tuple[str, int], list[int]] = {}
     for i, key in enumerate(keys):
         if key is not None:
