@@ -256,6 +256,25 @@ def test_sarif_messages_follow_lang(tmp_path: Path) -> None:
     assert "差" in zh["message"]["text"] and "difference" in en["message"]["text"]
 
 
+def test_sarif_names_the_previous_report_a_continuity_finding_compares_with(
+        tmp_path: Path) -> None:
+    organ = {"name": "测试县审计局", "kind": "department", "level": "provincial"}
+    last = generated(20, "2021", year=2023, organ=organ)
+    last["applications"]["carried_forward"]["total"] += 1
+    last_path = write(tmp_path / "2023.json", last)
+    this_path = write(tmp_path / "2024.json", generated(21, "2021", year=2024, organ=organ))
+    for argv, how in ((["--no-pairing", "--previous", str(last_path), str(this_path)], "given"),
+                      ([str(tmp_path)], "auto")):
+        results = cli("check", "--format", "sarif", *argv).json()["runs"][0]["results"]
+        carried = [r for r in results if r["ruleId"] == "YOY-CARRY"]
+        assert carried and all(r["properties"]["report"]["previous"] == {
+            "file": str(last_path), "paired": how, "candidates": [str(last_path)],
+            "problem": None} for r in carried)
+    alone = cli("check", "--format", "sarif", "--no-pairing", this_path).json()
+    assert all(r["properties"]["report"]["previous"] is None
+               for r in alone["runs"][0]["results"])
+
+
 # ------------------------------------------------------------------ JUnit
 
 

@@ -115,8 +115,11 @@ class Sink(Base):
             "label": finding.label, "pointer": finding.pointer, "cite": finding.cite,
             "message": finding.message.to_dict(),
             "cells": [c.to_dict() for c in finding.cells],
+            # The previous-year report too: a continuity finding quotes
+            # cells of "上年报告", which the result must say which file is.
             "report": {"file": checked.source.name, "organ": result.organ,
-                       "year": result.year, "format": result.format},
+                       "year": result.year, "format": result.format,
+                       "previous": checked.previous.to_dict() if checked.previous else None},
         }
         if finding.source:
             properties["source"] = dict(finding.source)
