@@ -228,3 +228,16 @@ def test_a_number_in_prose_too_long_to_read_is_said_in_words() -> None:
     report = _with({("overview", "text"): "本机关共收到申请" + "九" * 5000 + "件。"})
     reasons = [n.reason.zh for n in check(report).not_evaluated if n.rule_id == "TXT-RECEIVED"]
     assert reasons and "5000 位，不是可读的数字" in reasons[0] and "sys." not in reasons[0]
+
+
+@pytest.mark.parametrize(("text", "shown"), [(None, "空白"), (5, "5"), (["a"], "")])
+def test_a_text_cell_that_is_not_text_is_not_called_not_a_number(text: Any, shown: str) -> None:
+    """YOY-COPY compares last year's overview text: when that is blank or a
+    number, the rule is not evaluated because it is not text — "not a
+    number (5)" would say the opposite of what is wrong."""
+    previous = load_report(BASE / "previous-2021.json").data
+    previous["overview"]["text"] = text
+    result = check(REPORT_2021, previous=previous)
+    (reason,) = [n.reason for n in result.not_evaluated if n.rule_id == "YOY-COPY"]
+    assert "不是文本" in reason.zh and shown in reason.zh and "数字" not in reason.zh
+    assert "is not text" in reason.en and "number" not in reason.en

@@ -706,6 +706,10 @@ def _missing_pointer(env: Env, ref: ir.Ref) -> ir.Ref:
     return ref
 
 
+#: reference kinds read as strings (see the compiler's reads)
+_TEXT_KINDS = frozenset({"text", "string", "date", "enum"})
+
+
 def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message, str, str]:
     pointer = at.pointer if at is not None else ""
     if exc.what == "previous":
@@ -720,7 +724,10 @@ def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message
                 label = "上年报告 · " + label
         return msg("ne.missing", label=label), to_pointer(missing.parts), label
     if exc.what == "value" and exc.ref is not None:
-        return (msg("ne.bad_value", label=exc.ref.label, value=format_value(exc.value, "zh")),
+        # A text (or date, or choice) read refuses what is not a string: a
+        # blank or a number there is "not text", not "not a number".
+        key = "ne.bad_text" if exc.ref.kind in _TEXT_KINDS else "ne.bad_value"
+        return (msg(key, label=exc.ref.label, value=format_value(exc.value, "zh")),
                 exc.ref.pointer, exc.ref.label)
     return msg("ne.type", detail=exc.zh or exc.what), pointer, ""
 

@@ -108,6 +108,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "“{label}”的值不是数字（{value}），未检查",
         "{label} is not a number ({value}); not checked",
     ),
+    "ne.bad_text": (
+        "“{label}”的值不是文本（{value}），未检查",
+        "{label} is not text ({value}); not checked",
+    ),
     "ne.type": ("无法计算：{detail}", "cannot be computed: {detail}"),
     "ne.limit": ("超出计算上限（{detail}），未检查",
                  "over the evaluation limit ({detail}); not checked"),
