@@ -91,8 +91,11 @@ def test_waiver_after_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_waiver_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCLOSURE_RULES_TODAY", "2025-01-01")
+    # an organ as pairing compares it: spacing and full-width letters aside
     for scope, waived in (("organ: 别的机关", 0), ("year: 2019", 0), ("pointer: /proactive", 0),
-                          (f"pointer: {BLANK}", 1), ("year: 2020", 1)):
+                          (f"pointer: {BLANK}", 1), ("year: 2020", 1),
+                          ("organ: 上海市嘉定区 人力资源和社会保障局", 1),
+                          ("organ: 上海市嘉定区人力资源和社会保障局办公室", 0)):
         _config(tmp_path, f"""\
             waivers:
               - rule: VAL-

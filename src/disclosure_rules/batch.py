@@ -20,7 +20,6 @@ import pickle
 import re
 import signal
 import stat
-import unicodedata
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -47,6 +46,7 @@ from .loading import (
     read_file,
     read_stream,
 )
+from .normalize import same_organ
 from .pointer import split_pointer, to_pointer
 from .rulesets import RuleSet
 from .waivers import Waiver, WaiverSet
@@ -74,7 +74,6 @@ __all__ = [
     "pair",
     "reaches",
     "run_task",
-    "same_organ",
     "scan_item",
     "scan_source",
 ]
@@ -619,18 +618,6 @@ def _quick_key(raw: bytes) -> tuple[str, int] | None:
     if not isinstance(name, str) or not name.strip():
         return None
     return name.strip(), int(year.group(1))
-
-
-def same_organ(name: str) -> str:
-    """An organ name as the pairing compares it: NFKC (full-width letters
-    and digits, the ideographic space) and no whitespace at all.
-
-    Whitespace means nothing inside a Chinese organ name, yet reports carry
-    it: a space typed by mistake, a title letter-spaced for the page
-    (“淮 安 市 人 民 政 府”), a line break in a PDF's title. Nothing else is
-    folded: 某某区人民政府 and 某某区人民政府办公室 are two organs, each with
-    its own report."""
-    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def pair(sources: Sequence[Source], keys: Sequence[tuple[str, int] | None]

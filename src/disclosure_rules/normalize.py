@@ -1,4 +1,5 @@
-"""Label normalisation (domain.md §4.0): how two printed labels are compared.
+"""Label normalisation (domain.md §4.0): how two printed labels are compared,
+and how two organ names are.
 
 Used for matching only, never for display: the official labels are shown as
 the format prints them.
@@ -10,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["key_member", "label_key", "normalize_label", "strip_numbering"]
+__all__ = ["key_member", "label_key", "normalize_label", "same_organ", "strip_numbering"]
 
 # After NFKC, full-width （）：， become ()：, — but the Chinese quotes and the
 # ideographic enumeration comma are untouched by NFKC, so they are folded here.
@@ -77,3 +78,15 @@ def key_member(value: object, keys: frozenset[str]) -> bool:
     if value in keys:
         return True
     return isinstance(value, str) and label_key(value) in {label_key(k) for k in keys}
+
+
+def same_organ(name: str) -> str:
+    """An organ name as pairing and waivers compare it: NFKC (full-width
+    letters and digits, the ideographic space) and no whitespace at all.
+
+    Whitespace means nothing inside a Chinese organ name, yet reports carry
+    it: a space typed by mistake, a title letter-spaced for the page
+    (“淮 安 市 人 民 政 府”), a line break in a PDF's title. Nothing else is
+    folded: 某某区人民政府 and 某某区人民政府办公室 are two organs, each with
+    its own report."""
+    return "".join(unicodedata.normalize("NFKC", name).split())

@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .findings import Finding, Result
+from .normalize import same_organ
 from .rulesets import rule_id_matches
 
 __all__ = ["TODAY_ENV", "Applied", "Waiver", "WaiverSet", "apply_waivers", "today"]
@@ -79,7 +80,7 @@ class Waiver:
     def concerns(self, organ: str | None, year: int | None) -> bool:
         """Whether a report of ``organ`` and ``year`` is within the waiver's
         organ and year (whatever its findings)."""
-        if self.organ is not None and (organ or "").strip() != self.organ:
+        if self.organ is not None and same_organ(organ or "") != same_organ(self.organ):
             return False
         return self.year is None or year == self.year
 
