@@ -435,6 +435,30 @@ def test_previous_given(tmp_path: Path) -> None:
     assert missing.code == 2 and "nope.json" in missing.err
 
 
+def test_a_previous_report_of_another_organ_name_makes_continuity_errors_warnings(
+        tmp_path: Path) -> None:
+    # domain.md T3-XY: after a reorganisation or a renaming the figures need
+    # not carry over, so a continuity error between two organ names is a
+    # warning that names both
+    last, this = _two_years(tmp_path)
+    renamed = json.loads(last.read_text(encoding="utf-8"))
+    renamed["organ"]["name"] = "测试县审计事务所"
+    write(last, renamed)
+    data = cli("check", "--format", "json", "--previous", last, this).json()
+    carry = [f for f in data["reports"][0]["findings"] if f["rule_id"] == "YOY-CARRY"]
+    assert carry and all(f["severity"] == "warning" for f in carry)
+    assert all("测试县审计事务所" in f["message"]["zh"] and "测试县审计局" in f["message"]["zh"]
+               for f in carry)
+    assert "reorganisation" in carry[0]["message"]["en"]
+    assert cli("check", "--previous", last, this).code == 0  # nothing else is wrong
+    # the same organ, written with a space: still an error
+    renamed["organ"]["name"] = "测试县 审计局"
+    write(last, renamed)
+    same = cli("check", "--format", "json", "--previous", last, this).json()
+    assert {f["severity"] for f in same["reports"][0]["findings"]
+            if f["rule_id"] == "YOY-CARRY"} == {"error"}
+
+
 def test_ambiguous_pairing_is_said_not_guessed(tmp_path: Path) -> None:
     last, this = _two_years(tmp_path / "a")
     write(tmp_path / "b" / "copy.json", generated(20, "2021", year=2023,

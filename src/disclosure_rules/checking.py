@@ -8,9 +8,10 @@ from typing import Any
 
 from .engine import evaluate
 from .errors import DocumentError
-from .findings import Finding, Message, Result
+from .findings import Finding, Message, Result, Severity
 from .formats import analyse_format, report_year
 from .loading import Report, load_report
+from .normalize import same_organ
 from .rulesets import RuleSet, load_rules
 from .validation import validate
 
@@ -89,6 +90,10 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
                           previous_reason=previous_reason, diagnose=diagnose,
                           tables_format=detected, previous_format=previous_format)
     findings = _merge((*validation.findings, *extra_findings), evaluation.findings, ruleset)
+    renamed = _organ_changed(mapping, previous_data)
+    if renamed is not None:
+        findings = [_renamed(f, *renamed) if _continuity_error(f, ruleset) else f
+                    for f in findings]
     organ = mapping.get("organ")
     evaluated, passed = list(evaluation.evaluated), list(evaluation.passed)
     if ruleset.active("SCHEMA"):  # the structure stage always runs
@@ -108,6 +113,41 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
         file=report.name,
         pack={p.name: p.version for p in ruleset.packs},
     )
+
+
+def _organ_name(document: Any) -> str | None:
+    organ = document.get("organ") if isinstance(document, Mapping) else None
+    name = organ.get("name") if isinstance(organ, Mapping) else None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def _organ_changed(document: Mapping[str, Any], previous: Any) -> tuple[str, str] | None:
+    """(last year's organ, this year's) when the previous report is of an
+    organ of another name (spacing and full-width letters aside), else None."""
+    this, last = _organ_name(document), _organ_name(previous)
+    if this is None or last is None or same_organ(this) == same_organ(last):
+        return None
+    return last, this
+
+
+def _continuity_error(finding: Finding, ruleset: RuleSet) -> bool:
+    info = ruleset.info(finding.rule_id)
+    return info is not None and info.uses_previous and finding.severity is Severity.ERROR
+
+
+def _renamed(finding: Finding, last: str, this: str) -> Finding:
+    """A continuity error between reports of two organ names, as a warning
+    that says so: after a reorganisation or a renaming the figures need not
+    carry over (domain.md T3-XY), and the names alone cannot tell."""
+    from dataclasses import replace
+
+    message = Message(
+        f"{finding.message.zh}（上年报告的编制机关为“{last}”，本年为“{this}”：如为机构改革或"
+        "更名，数字可不衔接，故作为警告）",
+        f"{finding.message.en} (last year's report is of “{last}”, this one of “{this}”: "
+        "after a reorganisation or a renaming the figures need not carry over, hence a "
+        "warning)")
+    return replace(finding, severity=Severity.WARNING, message=message)
 
 
 def _merge(structure: Sequence[Finding], rules: Sequence[Finding], ruleset: RuleSet) -> list[
