@@ -63,9 +63,13 @@ class TitleFacts:
 
 
 def _clean_organ(text: str) -> str:
-    """An organ name without label prefixes and trailing particles."""
-    text = _LABEL_PREFIX.sub("", fold(text)).strip(" \t:：-—_#*")
-    return re.sub(r"(?:关于|的)$", "", text).strip()
+    """An organ name without label prefixes, quotation or title marks around
+    it (a title quoted, 《…》), and trailing particles."""
+    text = _LABEL_PREFIX.sub("", fold(text)).strip(" \t:：-—_#*" + _QUOTES)
+    return re.sub(r"(?:关于|的)$", "", text).strip(" " + _QUOTES)
+
+
+_QUOTES = "\"'“”‘’《》〈〉「」『』【】"
 
 
 def _title_match(raw: str) -> re.Match[str] | None:
