@@ -230,8 +230,10 @@ def test_a_number_in_prose_too_long_to_read_is_said_in_words() -> None:
     assert reasons and "5000 位，不是可读的数字" in reasons[0] and "sys." not in reasons[0]
 
 
-@pytest.mark.parametrize(("text", "shown"), [(None, "空白"), (5, "5"), (["a"], "")])
-def test_a_text_cell_that_is_not_text_is_not_called_not_a_number(text: Any, shown: str) -> None:
+@pytest.mark.parametrize(("text", "shown", "shown_en"),
+                         [(None, "空白", "blank"), (5, "5", "5"), (["a"], "", "")])
+def test_a_text_cell_that_is_not_text_is_not_called_not_a_number(text: Any, shown: str,
+                                                                 shown_en: str) -> None:
     """YOY-COPY compares last year's overview text: when that is blank or a
     number, the rule is not evaluated because it is not text — "not a
     number (5)" would say the opposite of what is wrong."""
@@ -241,3 +243,4 @@ def test_a_text_cell_that_is_not_text_is_not_called_not_a_number(text: Any, show
     (reason,) = [n.reason for n in result.not_evaluated if n.rule_id == "YOY-COPY"]
     assert "不是文本" in reason.zh and shown in reason.zh and "数字" not in reason.zh
     assert "is not text" in reason.en and "number" not in reason.en
+    assert shown_en in reason.en and "空白" not in reason.en  # each language its own word

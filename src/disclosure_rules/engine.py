@@ -727,7 +727,8 @@ def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message
         # A text (or date, or choice) read refuses what is not a string: a
         # blank or a number there is "not text", not "not a number".
         key = "ne.bad_text" if exc.ref.kind in _TEXT_KINDS else "ne.bad_value"
-        return (msg(key, label=exc.ref.label, value=format_value(exc.value, "zh")),
+        return (msg(key, label=exc.ref.label, value=format_value(exc.value, "zh"),
+                    value_en=format_value(exc.value, "en")),
                 exc.ref.pointer, exc.ref.label)
     return msg("ne.type", detail=exc.zh or exc.what), pointer, ""
 

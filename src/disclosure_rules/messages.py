@@ -106,11 +106,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "ne.missing": ("缺少“{label}”，未检查", "{label} is missing; not checked"),
     "ne.bad_value": (
         "“{label}”的值不是数字（{value}），未检查",
-        "{label} is not a number ({value}); not checked",
+        "{label} is not a number ({value_en}); not checked",
     ),
     "ne.bad_text": (
         "“{label}”的值不是文本（{value}），未检查",
-        "{label} is not text ({value}); not checked",
+        "{label} is not text ({value_en}); not checked",
     ),
     "ne.type": ("无法计算：{detail}", "cannot be computed: {detail}"),
     "ne.limit": ("超出计算上限（{detail}），未检查",
