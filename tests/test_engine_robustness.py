@@ -244,3 +244,23 @@ def test_a_text_cell_that_is_not_text_is_not_called_not_a_number(text: Any, show
     assert "不是文本" in reason.zh and shown in reason.zh and "数字" not in reason.zh
     assert "is not text" in reason.en and "number" not in reason.en
     assert shown_en in reason.en and "空白" not in reason.en  # each language its own word
+
+
+def test_a_blank_sum_of_blank_cells_implies_no_value() -> None:
+    # a row left entirely blank: its 总计 "should be 0" would rest on blanks
+    # alone; said as such, and no value is implied for it
+    row = ("applications", "results", "withheld", "state_secret")
+    columns = ("natural_person", "commercial_enterprise", "research_institution",
+               "public_interest_org", "legal_service_org", "other_org", "total")
+    result = check(_with({(*row, c): None for c in columns}))
+    pointer = "/" + "/".join((*row, "total"))
+    (reason,) = [n.reason for n in result.not_evaluated
+                 if n.rule_id == "APP-ROW-TOTAL" and n.pointer == pointer]
+    assert "其余各项也都为空白" in reason.zh and "应为" not in reason.zh
+    assert "every other cell" in reason.en
+    # a blank total beside numbers still gets the value the row implies
+    one = check(_with({**{(*row, c): 0 for c in columns}, (*row, "total"): None,
+                       (*row, "natural_person"): 2}))
+    (reason,) = [n.reason for n in one.not_evaluated
+                 if n.rule_id == "APP-ROW-TOTAL" and n.pointer == pointer]
+    assert "应为 2" in reason.zh

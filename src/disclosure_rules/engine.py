@@ -1031,6 +1031,14 @@ def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env:
         except Unavailable:
             at_value = MISSING
         if at_value is None:
+            others = [value for ref, value in reads if ref.kind in CELL_KINDS
+                      and (ref.root, ref.parts) != (at.root, at.parts)]
+            if others and all(value is None for value in others):
+                # Every cell it sums is blank too: "should be 0" would rest
+                # on blanks alone.
+                add_ne(rule.rule_id, msg("ne.blank_sum_all", label=at.label), at.pointer,
+                       at.label)
+                return None
             d0 = stmt.difference(base)
             slope = stmt.difference(_env_with(base, at, 1, vars_, rule)) - d0
             implied = _quotient(-d0, slope) if slope else None

@@ -90,6 +90,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "“{label}”为空白，未比较；依恒等式应为 {implied}",
         "{label} is blank and was not compared; the identity implies {implied}",
     ),
+    "ne.blank_sum_all": (
+        "“{label}”为空白，其余各项也都为空白，未比较",
+        "{label} is blank, and so is every other cell of the identity; not compared",
+    ),
     "ne.blank_sum_unknown": (
         "“{label}”为空白，未比较",
         "{label} is blank and was not compared",
