@@ -13,6 +13,8 @@ Each file is a list of groups::
             rule T-1 { … }
           expect: [[T-1, /pointer], …]        # findings of the case's own rules
           not_evaluated: [[T-1, /pointer]]    # optional: listed as not evaluated
+          reasons: {/pointer: "text in the zh reason"}    # optional: why not evaluated
+          reasons_en: {/pointer: "text in the en reason"}
           messages: {/pointer: "text in the zh message"}   # optional
           messages_en: {/pointer: "text in the en message"}
           diagnoses: [/pointer]               # optional: cells the diagnosis names
@@ -127,6 +129,11 @@ def test_language(group: dict[str, Any], case: dict[str, Any]) -> None:
         for pointer, snippet in (case.get(key) or {}).items():
             texts = [f.message.get(lang) for f in result.findings
                      if f.pointer == pointer and f.rule_id in own]
+            assert any(snippet in t for t in texts), f"{snippet!r} not in {texts}{context}"
+    for lang, key in (("zh", "reasons"), ("en", "reasons_en")):
+        for pointer, snippet in (case.get(key) or {}).items():
+            texts = [n.reason.get(lang) for n in result.not_evaluated
+                     if n.pointer == pointer and n.rule_id in own]
             assert any(snippet in t for t in texts), f"{snippet!r} not in {texts}{context}"
     if "diagnoses" in case:
         assert sorted(d.pointer for d in result.diagnoses) == sorted(case["diagnoses"]), context

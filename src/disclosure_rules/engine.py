@@ -730,7 +730,10 @@ def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message
         return (msg(key, label=exc.ref.label, value=format_value(exc.value, "zh"),
                     value_en=format_value(exc.value, "en")),
                 exc.ref.pointer, exc.ref.label)
-    return msg("ne.type", detail=exc.zh or exc.what), pointer, ""
+    # Each language gets its own detail: the zh one in the English reason
+    # left "cannot be computed: 除数为 0" for an English reader.
+    zh, en = msg("ne.type", detail=exc.zh or exc.what), msg("ne.type", detail=exc.en or exc.what)
+    return Message(zh.zh, en.en), pointer, ""
 
 
 def with_value(document: Any, parts: Sequence[str], value: Any) -> Any:
