@@ -20,6 +20,7 @@ Each file is a list of groups::
           diagnoses: [/pointer]               # optional: cells the diagnosis names
         - rules: "rule X { assert a = b }"
           error: syntax                        # or a static error code
+          contains: "text in the error"        # optional; lacks: "text not in it"
           line: 1
           column: 19
 
@@ -108,6 +109,8 @@ def test_language(group: dict[str, Any], case: dict[str, Any]) -> None:
             assert first.column == case["column"], str(error)
         if "contains" in case:
             assert case["contains"] in str(error), str(error)
+        if "lacks" in case:  # a hint that would mislead here
+            assert case["lacks"] not in str(error), str(error)
         return
     rules = rules_from_text(text, "case.rules")
     document = _document(case.get("given", group.get("given")))

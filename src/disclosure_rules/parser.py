@@ -113,7 +113,12 @@ def _syntax_error(text: str, file: str, exc: UnexpectedInput) -> RuleSyntaxError
         else:
             what = f"意外的“{token}” (unexpected {token!s})"
         expected = _expected(exc.expected)
-        if str(token) == "=" or (token.type != "$END" and str(token).startswith("=")):
+        if token.type == "COMP_OP":
+            # A comparison where none can follow is a chain (a < b < c,
+            # x in L == false): "use ==" would mislead whoever wrote ==.
+            what += ("；比较不能连写，请用 and 连接两个比较，或加括号"
+                     " (comparisons do not chain: join them with and, or add parentheses)")
+        elif str(token) == "=":
             what += "；比较相等请用 == (use == to compare)"
     elif isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream or 0
