@@ -58,3 +58,31 @@ def test_check_reports_a_problem_with_its_place(tmp_path: Path) -> None:
     assert outcome.code == 2
     assert f"{bad}:1:42: [unknown-path]" in outcome.err
     assert cli("rules", "check", PACK).code == 0
+
+
+def test_fmt_keeps_a_trailing_comment_on_the_line_it_was_written_on(tmp_path: Path) -> None:
+    # A comment after a constant or statement explains that line: moved to
+    # the line before the next item, it seemed to explain that one instead.
+    path = tmp_path / "trailing.rules"
+    path.write_text('let 上限 = 100  # 本市规定\n'
+                    'rule X {  # 某市补充\n'
+                    '  title "t"\n'
+                    '  severity error\n'
+                    '  assert year > 0 at year  # 年度须为正\n'
+                    '  assert year < 3000 at year\n'
+                    '}\n', "utf-8")
+    formatted = cli("rules", "fmt", path).out
+    assert formatted.splitlines() == [
+        "let 上限 = 100  # 本市规定",
+        "",
+        "rule X {  # 某市补充",
+        '  title "t"',
+        "  severity error",
+        "  assert year > 0  # 年度须为正",
+        "    at year",
+        "  assert year < 3000",
+        "    at year",
+        "}",
+    ]
+    path.write_text(formatted, "utf-8")
+    assert cli("rules", "fmt", "--check", path).code == 0

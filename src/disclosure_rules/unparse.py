@@ -143,6 +143,18 @@ class _Comments:
         self.pending = [(at, text) for at, text in self.pending if at >= line]
         return out
 
+    def trailing(self, line: int) -> str:
+        """The comment written after the code of ``line``, the line an item
+        starts on ("" if none), with the two spaces that lead it."""
+        # A comment on the line an item starts on can only follow its code
+        # (# runs to the end of the line): it explains that item, so it
+        # stays on its line instead of going before the next item.
+        if not line:
+            return ""
+        here = [text for at, text in self.pending if at == line]
+        self.pending = [(at, text) for at, text in self.pending if at != line]
+        return "  " + " ".join(here) if here else ""
+
     def until(self, line: int, indent: str) -> list[str]:
         """Comments up to and including ``line`` (the end of a block)."""
         if not line:
@@ -158,7 +170,11 @@ _NONE = _Comments(())
 def _stmt(stmt: ast.Stmt, indent: str, comments: _Comments = _NONE) -> list[str]:
     inner = indent + "  "
     lead = comments.before(stmt.span.line, indent)
-    return lead + _stmt_body(stmt, indent, inner, comments)
+    # taken before the body: a block's first statement would take it along
+    # with the comments before that statement
+    trailing = comments.trailing(stmt.span.line)
+    first, *rest = _stmt_body(stmt, indent, inner, comments)
+    return [*lead, first + trailing, *rest]
 
 
 def _block(stmts: tuple[ast.Stmt, ...], indent: str, end_line: int,
@@ -216,7 +232,8 @@ def _years(years: tuple[int | None, int | None]) -> str:
 
 def format_rule(rule: ast.Rule, comments: _Comments = _NONE) -> str:
     """Canonical text of one rule."""
-    lines = [*comments.before(rule.span.line, ""), f"rule {rule.rule_id} {{"]
+    lead = comments.before(rule.span.line, "")
+    lines = [*lead, f"rule {rule.rule_id} {{{comments.trailing(rule.span.line)}"]
     if rule.title is not None:
         lines.append(f"  title {_pair(rule.title)}")
     if rule.severity is not None:
@@ -250,11 +267,13 @@ def format_file(rule_file: ast.RuleFile) -> str:
             title = f" {_pair(pack.title)}" if pack.title is not None else ""
             lines = comments.before(pack.span.line, "")
             blocks.append([*lines,
-                           f"pack {quote(pack.name)} version {quote(pack.version)}{title}"])
+                           f"pack {quote(pack.name)} version {quote(pack.version)}{title}"
+                           + comments.trailing(pack.span.line)])
         elif kind == "const":
             const = rule_file.consts[index]
             lines = comments.before(const.span.line, "")
-            text = f"let {const.name} = {format_expr(const.value)}"
+            text = (f"let {const.name} = {format_expr(const.value)}"
+                    + comments.trailing(const.span.line))
             if previous_kind == "const" and not lines:
                 blocks[-1].append(text)  # consecutive constants stay together
             else:
