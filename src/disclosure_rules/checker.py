@@ -27,6 +27,7 @@ from typing import Any
 
 from . import ast, ir
 from .errors import Problem, RuleSyntaxError
+from .explain import format_value
 from .functions import (
     AGGREGATES,
     COMPARE,
@@ -1217,11 +1218,9 @@ def _optional(item: Any) -> bool:
 
 
 def _show_const(value: Any, lang: str) -> str:
-    if isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("true" if value else "false")
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return str(value)
+    # as a value computed on a report is shown (a folded 1 / 3 printed all
+    # its 1000 digits)
+    return format_value(value, lang)
 
 
 def _did_you_mean(guess: Sequence[str]) -> tuple[str, str]:

@@ -35,6 +35,9 @@ def negate(op: str) -> str:
 #: a whole section after it would otherwise fill the output)
 MAX_SHOWN = 200
 
+#: the most decimal places a message shows of a number; more are rounded
+MAX_DECIMALS = 10
+
 
 def format_value(value: Any, lang: str) -> str:
     """A value as shown in messages (text longer than :data:`MAX_SHOWN`
@@ -52,6 +55,13 @@ def _format_value(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("true" if value else "false")
     if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent  # a str for NaN and infinity
+        if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+            # A quotient that does not end (1 / 3) carries 1000 digits: a
+            # person needs a few, and "≈" says they were rounded. A cell of
+            # a report never has this many decimals, so it shows exactly.
+            rounded = value.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
+            return "≈" + _format_value(rounded.normalize() if rounded else Decimal(0), lang)
         text = f"{value:f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".") if value == value.normalize() else text
