@@ -86,3 +86,12 @@ def test_fmt_keeps_a_trailing_comment_on_the_line_it_was_written_on(tmp_path: Pa
     ]
     path.write_text(formatted, "utf-8")
     assert cli("rules", "fmt", "--check", path).code == 0
+
+
+def test_check_says_the_rules_load_in_chinese_first() -> None:
+    # every message of the tool is Chinese first, English after; this one
+    # was English only, for the auditor who just wrote their first rule
+    outcome = cli("rules", "check", PACK)
+    assert outcome.code == 0
+    assert outcome.out.startswith("2 条规则加载无误 (2 rule(s) load without problems)")
+    assert "city" in outcome.out

@@ -243,6 +243,7 @@ def _check(args: argparse.Namespace, io: IO) -> int:
         io.stderr.write(f"{exc}\n")
         return 2
     written = sum(not info.builtin for info in rules.rules)
-    io.stdout.write(f"{written} rules load without problems "
-                    f"({', '.join(p.name for p in rules.packs)})\n")
+    packs = ", ".join(p.name for p in rules.packs)
+    io.stdout.write(f"{written} 条规则加载无误 ({written} rule(s) load without problems)："
+                    f"{packs}\n")
     return 0
