@@ -264,3 +264,16 @@ def test_a_blank_sum_of_blank_cells_implies_no_value() -> None:
     (reason,) = [n.reason for n in one.not_evaluated
                  if n.rule_id == "APP-ROW-TOTAL" and n.pointer == pointer]
     assert "应为 2" in reason.zh
+
+
+def test_a_long_quotient_is_shown_rounded_whatever_its_size_and_the_context() -> None:
+    # shown to 10 places marked ≈, exactly in its integer part: a 50-digit
+    # amount with 20 decimals raised InvalidOperation in the default context
+    from decimal import Decimal
+
+    from disclosure_rules.explain import format_value
+
+    assert format_value(Decimal(1) / Decimal(3), "zh") == "≈0.3333333333"
+    big = Decimal("1" * 50 + "." + "1" * 20)
+    assert format_value(big, "en") == "≈" + "1" * 50 + "." + "1" * 10
+    assert format_value(Decimal("2.5"), "zh") == "2.5"  # a cell's decimals, exactly

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any
 
 from . import ir
@@ -60,8 +60,13 @@ def _format_value(value: Any, lang: str) -> str:
             # A quotient that does not end (1 / 3) carries 1000 digits: a
             # person needs a few, and "≈" says they were rounded. A cell of
             # a report never has this many decimals, so it shows exactly.
-            rounded = value.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
-            return "≈" + _format_value(rounded.normalize() if rounded else Decimal(0), lang)
+            # Rounded with the digits the result needs, whatever the
+            # caller's context (a 50-digit amount has 60 at 10 places).
+            context = Context(prec=max(value.adjusted(), 0) + MAX_DECIMALS + 2,
+                              Emax=MAX_EMAX, Emin=MIN_EMIN)
+            rounded = value.quantize(Decimal(1).scaleb(-MAX_DECIMALS), context=context)
+            return "≈" + _format_value(rounded.normalize(context) if rounded else Decimal(0),
+                                       lang)
         text = f"{value:f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".") if value == value.normalize() else text
