@@ -95,3 +95,19 @@ def test_check_says_the_rules_load_in_chinese_first() -> None:
     assert outcome.code == 0
     assert outcome.out.startswith("2 条规则加载无误 (2 rule(s) load without problems)")
     assert "city" in outcome.out
+
+
+def test_a_case_with_an_unexpected_finding_shows_what_the_finding_says(tmp_path: Path) -> None:
+    # without the message, finding out why meant running check on the case
+    case = tmp_path / "fixtures" / "CITY-FEE-NOTE" / "pass" / "silent.yaml"
+    case.parent.mkdir(parents=True)
+    base = (ROOT / "examples" / "huaian-city-2024.json").as_posix()
+    case.write_text(f"description: 第六部分只写“无”，却当作通过样例\nbase: {base}\n"
+                    "set:\n  /other_matters/text: 无。\nexpect: []\n", encoding="utf-8")
+    outcome = cli("rules", "test", PACK, "--fixtures", tmp_path / "fixtures",
+                  "--rule", "CITY-FEE-NOTE")
+    assert outcome.code == 1
+    lines = outcome.out.splitlines()
+    at = next(i for i, line in enumerate(lines)
+              if "多出 unexpected CITY-FEE-NOTE /other_matters/text" in line)
+    assert "信息处理费" in lines[at + 1] or "收费" in lines[at + 1], lines[at:at + 2]

@@ -38,6 +38,7 @@ from typing import Any
 
 from .checking import check
 from .errors import DocumentError
+from .findings import Message
 from .loading import load_report
 from .pointer import MISSING, resolve, split_pointer, to_pointer
 from .rulesets import RuleSet
@@ -76,6 +77,9 @@ class FixtureOutcome:
     not_run: bool = False
     missing_not_evaluated: tuple[tuple[str, str], ...] = ()
     found: tuple[tuple[str, str], ...] = field(default=())
+    #: the message of each finding made, by (rule id, pointer): what an
+    #: unexpected finding says, without checking the case again
+    messages: Mapping[tuple[str, str], Message] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -230,8 +234,9 @@ def run_fixture(fixture: Fixture, rules: RuleSet) -> FixtureOutcome:
         not fixture.not_evaluated
     if fixture.kind == "fail" and not own_expected and not fixture.not_evaluated:
         not_run = True  # a failing case must say what fails
+    messages = {(f.rule_id, f.pointer): f.message for f in result.findings}
     return FixtureOutcome(fixture, tuple(missing), tuple(unexpected), not_run,
-                          tuple(missing_ne), found)
+                          tuple(missing_ne), found, messages)
 
 
 def coverage(rules: RuleSet, fixtures: Iterable[Fixture]) -> dict[str, tuple[int, int]]:

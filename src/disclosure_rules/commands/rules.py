@@ -181,6 +181,9 @@ def _test(args: argparse.Namespace, io: IO) -> int:
             io.stdout.write(f"     缺少 missing   {rule_id} {pointer}\n")
         for rule_id, pointer in outcome.unexpected:
             io.stdout.write(f"     多出 unexpected {rule_id} {pointer}\n")
+            said = outcome.messages.get((rule_id, pointer))
+            if said is not None:
+                io.stdout.write(f"       {said.zh}\n")
         for rule_id, pointer in outcome.missing_not_evaluated:
             io.stdout.write(f"     应未检查 should be not evaluated {rule_id} {pointer}\n")
         if outcome.not_run:
