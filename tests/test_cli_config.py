@@ -220,7 +220,9 @@ def test_explicit_config_and_extra_pack(tmp_path: Path) -> None:
      "    approved_by: a\n    expires: 2030-01-01\n", ":3 (waivers[0].pointer)"),
     ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n    expires: 2030-01-01\n"
      "    colour: red\n", ":6 (waivers[0].colour)"),
-    ("disable: [A\n", ":2"),
+    ("disable: [A\n", ":2:1"),
+    ("disable: [A, B\nseverity: x\n", ":2:9:"),  # YAML's own errors: line and column
+    ("disable:\n\t- VAL-BLANK\n", ":2:1:"),
     # values PyYAML itself refuses to build, and wrong types
     ("severity:\n  SEC-TITLE: [1]\n", ":2 (severity.SEC-TITLE)"),
     ("waivers:\n  - rule: VAL-BLANK\n    reason: r\n    approved_by: a\n"
@@ -262,7 +264,7 @@ def test_a_config_file_saved_as_gbk_names_the_line_and_says_so(tmp_path: Path) -
                      "    organ: 上海市嘉定区人力资源和社会保障局\n".encode("gbk"))
     outcome = cli("check", JIADING)
     assert outcome.code == 2
-    assert "disclosure-rules.yaml:4: 不是 UTF-8 编码 (not UTF-8)；看起来是 GBK/GB18030 编码" \
+    assert "disclosure-rules.yaml:4:12: 不是 UTF-8 编码 (not UTF-8)；看起来是 GBK/GB18030 编码" \
         in outcome.err
 
 

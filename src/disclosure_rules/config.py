@@ -125,7 +125,7 @@ def load_config(path: str | Path) -> Config:
         # (what an editor saving in the system's code page writes)
         text = decode(data, name)
     except DocumentError as exc:
-        raise ConfigError(exc.reason, file=name, line=exc.line) from None
+        raise ConfigError(exc.reason, file=name, line=exc.line, column=exc.column) from None
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -133,7 +133,8 @@ def load_config(path: str | Path) -> Config:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ConfigError(f"不是有效的 YAML (invalid YAML): {exc.problem or exc.context}",
-                          file=name, line=mark.line + 1 if mark else None) from None
+                          file=name, line=mark.line + 1 if mark else None,
+                          column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"不是有效的 YAML (invalid YAML): {exc}", file=name) from None
     finally:

@@ -142,11 +142,14 @@ class ConfigError(DisclosureRulesError):
 
     code = "config"
 
-    def __init__(self, message: str, *, file: str, line: int | None = None, key: str = "") -> None:
+    def __init__(self, message: str, *, file: str, line: int | None = None, key: str = "",
+                 column: int | None = None) -> None:
         self.file = file
         self.line = line
+        self.column = column
         self.key = key
-        where = file + (f":{line}" if line is not None else "")
+        where = file + (f":{line}" if line is not None else "") + (
+            f":{column}" if line is not None and column is not None else "")
         keypart = f" ({key})" if key else ""
         super().__init__(f"{where}{keypart}: {message}")
         self.reason = message
