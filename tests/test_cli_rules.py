@@ -56,8 +56,16 @@ def test_check_reports_a_problem_with_its_place(tmp_path: Path) -> None:
     bad.write_text('rule X { title "t" severity error assert 表三.本年新收.自然人x >= 0 }', "utf-8")
     outcome = cli("rules", "check", bad)
     assert outcome.code == 2
-    assert f"{bad}:1:42: [unknown-path]" in outcome.err
+    # at the key that is wrong (自然人x, column 50), not the path's start
+    # (42); the same typo in both formats is one problem
+    assert f"{bad}:1:50: [unknown-path]" in outcome.err
+    assert outcome.err.count("[unknown-path]") == 1
     assert cli("rules", "check", PACK).code == 0
+    # a key of the other format only: the format is named
+    other = tmp_path / "other.rules"
+    other.write_text('rule X { title "t" severity error formats 2019 '
+                     'assert 表二.第二十条第一项.规章.制发 >= 0 }', "utf-8")
+    assert "（2019 年格式）" in cli("rules", "check", other).err
 
 
 def test_fmt_keeps_a_trailing_comment_on_the_line_it_was_written_on(tmp_path: Path) -> None:

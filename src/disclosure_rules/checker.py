@@ -37,7 +37,7 @@ from .functions import (
     STATIC_FUNCTIONS,
     compile_pattern,
 )
-from .layout import CELL_KINDS, Format, Node, label_path, layout
+from .layout import CELL_KINDS, Format, Node, label_path, layout, node_at
 from .normalize import key_member
 from .parser import caret_context, parse_expression
 from .unparse import format_expr as _format_expr
@@ -63,12 +63,15 @@ _CONTEXT_FUNCTIONS = {"tables_format": "tables_format() — the format the repor
 class _Fail(Exception):
     """A static problem at a span; collected by the checker."""
 
-    def __init__(self, span: ast.Span, code: str, zh: str, en: str) -> None:
+    def __init__(self, span: ast.Span, code: str, zh: str, en: str, focus: str = "") -> None:
         super().__init__(en)
         self.span = span
         self.code = code
         self.zh = zh
         self.en = en
+        #: the word within the span the problem is about (a path's wrong
+        #: key): the caret points at it rather than at the span's start
+        self.focus = focus
 
 
 # ------------------------------------------------------------------ static values
@@ -297,6 +300,10 @@ class Checker:
         file = file or self.file
         text = self.texts.get(file, "")
         line, column = fail.span.line or 1, fail.span.column or 1
+        if fail.focus and text and fail.span.end_line == line:
+            source = text.splitlines()[line - 1] if line <= len(text.splitlines()) else ""
+            at = source.rfind(fail.focus, column - 1, fail.span.end_column - 1)
+            column = at + 1 if at >= 0 else column
         return Problem(file, line, column, fail.code, f"{fail.zh} ({fail.en})",
                        caret_context(text, line, column) if text else "")
 
@@ -403,11 +410,17 @@ class Checker:
             hint_zh, hint_en = _did_you_mean(guess)
             where = label_path(self.fmt, base.parts) if base.parts else "报告"
             shown = "、".join(c.short for c in node.children.values())
+            # The format is named only where the key is one of the other
+            # format's: a typo is the same mistake in both, said once.
+            other = node_at("2021" if self.fmt == "2019" else "2019", base.parts)
+            only_other = other is not None and other.kind == "object" and \
+                other.child(key) is not None
+            fmt_zh = f"（{self.fmt} 年格式）" if only_other else ""
+            fmt_en = f" in the {self.fmt} format" if only_other else ""
             raise _Fail(span, "unknown-path",
-                        f"“{where}”下没有“{key}”（{self.fmt} 年格式）{hint_zh or '。'}"
-                        f"可用：{shown}",
-                        f"'{key}' is not a key of {'/'.join(base.parts) or 'the report'} in "
-                        f"the {self.fmt} format{hint_en}")
+                        f"“{where}”下没有“{key}”{fmt_zh}{hint_zh or '。'}可用：{shown}",
+                        f"'{key}' is not a key of {'/'.join(base.parts) or 'the report'}"
+                        f"{fmt_en}{hint_en}", focus=key)
         return SNode(base.root, (*base.parts, child.key), child, base.fmt,
                      optional=base.optional or not child.required)
 
