@@ -54,6 +54,19 @@ def test_a_blank_year_is_a_schema_finding_not_a_crash() -> None:
     assert "/year" in {f.pointer for f in result.findings if f.rule_id == "SCHEMA"}
 
 
+@pytest.mark.parametrize("section", [None, "总体情况……", [], 5])
+def test_a_section_that_is_not_an_object_is_one_finding_not_a_cascade(section: Any) -> None:
+    # A form sends ``"overview": null`` for a section not filled in yet: the
+    # schema says the section is not an object; SEC-EMPTY pointing at
+    # /overview/text (inside a null, a place no form field has) only
+    # repeated it.
+    result = check(_with({("overview",): section}))
+    assert [(f.rule_id, f.pointer) for f in result.findings
+            if f.pointer.startswith("/overview")] == [("SCHEMA", "/overview")]
+    assert ("SEC-EMPTY", "/overview/text") in {
+        (n.rule_id, n.pointer) for n in result.not_evaluated}
+
+
 # ---------------------------------------------------------- values no check foresaw
 
 

@@ -954,6 +954,14 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
                 # without using its variable): one finding per rule and cell
                 count += 1
                 continue
+            container = _not_an_object(document, at)
+            if container is not None:
+                # ``exists(s.text)`` is false inside a section that is null or
+                # text: a finding there would point inside a value that holds
+                # nothing, repeating the structure stage's finding on it
+                add_ne(rule.rule_id, msg("ne.not_object", label=label_path(
+                    compiled.fmt, container)), at.pointer, at.label)  # type: ignore[arg-type]
+                continue
             try:
                 judged = _judge(rule, stmt, vars_, at, env, result, add_ne)
             except _DATA_ERRORS as exc:
@@ -991,6 +999,22 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
         except _DATA_ERRORS:
             result.diagnoses = []  # a diagnosis is a help: without one, the findings stand
     return result
+
+
+def _not_an_object(document: Mapping[str, Any], at: ir.Ref) -> tuple[str, ...] | None:
+    """The path of the first value above ``at`` in the report that is
+    present but not an object (null, text, a number, a list), or None: a
+    finding's place is a value of the report, or a key an object lacks."""
+    if at.root == "previous":
+        return None
+    node: Any = document
+    for depth, part in enumerate(at.parts[:-1]):
+        node = node.get(part, MISSING)
+        if node is MISSING:
+            return None
+        if not isinstance(node, Mapping):
+            return at.parts[:depth + 1]
+    return None
 
 
 _NOTHING_APPLIES = Message("报告中没有此规则适用的内容",

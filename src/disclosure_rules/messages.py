@@ -108,6 +108,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "involves blank cell(s) {cells_en}; the result depends on what they should hold",
     ),
     "ne.missing": ("缺少“{label}”，未检查", "{label} is missing; not checked"),
+    "ne.not_object": ("“{label}”不是对象，其下各项未检查",
+                      "{label} is not an object; what it should hold is not checked"),
     "ne.bad_value": (
         "“{label}”的值不是数字（{value}），未检查",
         "{label} is not a number ({value_en}); not checked",
