@@ -330,3 +330,16 @@ def test_a_row_of_cells_is_judged_alike_on_its_fast_path_and_off_it() -> None:
              {"a": 1, "b": 2, "c": 3}, {"a": 10**30, "b": 0}, {"b": 1, "a": "1"}, [1], None]
     for case in cases:
         assert row(case) == reference.is_valid(case), case
+
+
+def test_a_year_outside_the_schemas_bounds_implies_no_format() -> None:
+    # the schema reports the year; "year 0 should use the 2019 format" is noise
+    from disclosure_rules.formats import YEARS, format_for_year
+
+    for fmt in FORMATS:
+        year = schema_documents()[SCHEMA_FILES[fmt]]["properties"]["year"]
+        assert (year["minimum"], year["maximum"]) == YEARS
+    assert [format_for_year(y) for y in (0, -5, 2007, 2008, 2020, 2021, 2100, 2101)] == \
+        [None, None, None, "2019", "2019", "2021", "2021", None]
+    report = {**load_report(HUAIAN).data, "year": 0}  # 2021 tables
+    assert "FMT-TEMPLATE" not in {f.rule_id for f in validate(report).findings}

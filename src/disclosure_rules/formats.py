@@ -11,7 +11,7 @@ from typing import Any
 from .fastschema import is_integer
 from .layout import Format
 
-__all__ = ["FormatInfo", "analyse_format", "format_for_year", "report_year"]
+__all__ = ["YEARS", "FormatInfo", "analyse_format", "format_for_year", "report_year"]
 
 # Keys that exist in one format's tables only, by where they may stand.
 _ROW_KEYS_2019 = frozenset({"new_made", "new_published", "total_published",
@@ -32,11 +32,16 @@ def report_year(value: Any) -> int | None:
     return int(value) if is_integer(value) else None
 
 
+#: the years a report may state (the schemas' bounds on ``year``)
+YEARS = (2008, 2100)
+
+
 def format_for_year(year: Any) -> Format | None:
     """2019 for years up to 2020, 2021 from 2021 on; None for a non-year
-    (see :func:`report_year`)."""
+    (see :func:`report_year`) or a year outside :data:`YEARS` (the schema
+    says so; "year 0 should use the 2019 format" would be noise)."""
     value = report_year(year)
-    if value is None:
+    if value is None or not YEARS[0] <= value <= YEARS[1]:
         return None
     return "2019" if value <= 2020 else "2021"
 

@@ -61,6 +61,10 @@ class Report:
     kept as read, so that validation can say what is wrong with it). ``name``
     is the file it came from (``<string>`` for text). ``text`` is kept so that
     tools can turn a JSON Pointer into a line:column (:meth:`position`).
+
+    Make one with :func:`load_report`: it checks that a mapping holds only
+    what JSON text could (string keys, finite numbers, …) and reads floats
+    exactly; a ``Report(data=…)`` made by hand skips those checks.
     """
 
     data: Any
@@ -111,8 +115,11 @@ def load_report(source: str | bytes | os.PathLike[str] | Mapping[str, Any], *,
     """Load a report from a path, from JSON/YAML text or bytes, or from a dict.
 
     Arguments:
-        source: a path (``str`` naming an existing file, or ``PathLike``), the
-            document text or bytes, or an already-parsed mapping.
+        source: a path (``str`` naming an existing file or ending in
+            ``.json``/``.yaml``/``.yml``, or ``PathLike``), the document
+            text or bytes, or an already-parsed mapping. Text from someone
+            else (a request body) goes as ``bytes``: as ``str`` it could
+            name a file of this machine.
         name: the name to use in messages (defaults to the path, or
             ``<string>``).
 
