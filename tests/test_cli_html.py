@@ -468,3 +468,20 @@ def test_the_index_lists_every_report_shown_with_a_link_to_it(tmp_path: Path) ->
     quiet = Page(cli("check", "--format", "html", "--quiet", tmp_path).out)
     quiet_rows = [r for r in quiet.by_id["index"].iter() if r.tag == "tr"][1:]
     assert len(quiet_rows) == len(quiet.all("article")) < 3
+
+
+def test_a_cell_holding_a_row_or_list_shows_as_json(tmp_path: Path) -> None:
+    # A finding on a group's 小计 row (APP-EXTENSION) takes the whole row as
+    # a cell: the page is for people who know JSON, not Python reprs.
+    report = generated(11, "2021", year=2024)
+    withheld = report["applications"]["results"]["withheld"]
+    withheld["x_subtotal"] = dict.fromkeys(withheld["state_secret"], None)
+    withheld["x_subtotal"]["natural_person"] = True
+    page, data, _ = html_and_json(write(tmp_path / "row.json", report))
+    check_every_finding(page, data)
+    entry = next(e for e in page.all("li") if e.attrs.get("data-rule") == "APP-EXTENSION"
+                 and e.attrs.get("data-pointer", "").endswith("/withheld/x_subtotal"))
+    (cells,) = [e for e in entry.iter() if e.tag == "ul" and "cells" in e.classes]
+    values = [e.text() for e in cells.iter() if e.tag == "code"]
+    assert values and values[0].startswith('{"natural_person": true, "commercial_enterprise": null')
+    assert "None" not in values[0] and "'" not in values[0]

@@ -25,6 +25,7 @@ ids are unique in the page and the output does not depend on ``--jobs``.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -145,13 +146,22 @@ def _esc(text: Any) -> str:
 
 
 def _value(value: Any, lang: str) -> str:
-    """A cell value as a finding shows it (blank said, long text cut)."""
+    """A cell value as a finding shows it (blank said, a row or list as
+    JSON, long text cut)."""
     if value is None:
         return say("html.blank", lang)
-    value = json_value(value) if isinstance(value, Decimal) else value
-    if isinstance(value, float):
-        value = format(Decimal(repr(value)), "f")
-    text = str(value)
+    if isinstance(value, Mapping | list | tuple):
+        # A finding on a row or section takes it whole as a cell: show it as
+        # the report's JSON says it, not as Python writes it (None, True, '').
+        try:
+            text = json.dumps(json_value(value), ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):  # nested deeper than anything printable
+            text = "[…]" if isinstance(value, list | tuple) else "{…}"
+    else:
+        value = json_value(value) if isinstance(value, Decimal) else value
+        if isinstance(value, float):
+            value = format(Decimal(repr(value)), "f")
+        text = str(value)
     return text if len(text) <= _LONG else text[:_LONG] + "…"
 
 
