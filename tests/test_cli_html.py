@@ -485,3 +485,27 @@ def test_a_cell_holding_a_row_or_list_shows_as_json(tmp_path: Path) -> None:
     values = [e.text() for e in cells.iter() if e.tag == "code"]
     assert values and values[0].startswith('{"natural_person": true, "commercial_enterprise": null')
     assert "None" not in values[0] and "'" not in values[0]
+
+
+def test_brackets_follow_the_language(batch: Path) -> None:
+    # Chinese text is bracketed with full-width （）, English with ( ): the
+    # page's own notes next to the report's words (fail-on, a cell of last
+    # year's report, a diagnosis's rules, a cell's tooltip).
+    report = batch / "organ" / "2024.json"
+    for lang, fail_on, last_year in (("zh", "（以错误及以上为不通过）", "（上年）"),
+                                     ("en", "(fails on error or worse)", " (last year)")):
+        page = Page(cli("check", "--format", "html", "--lang", lang, batch / "dirty.json",
+                        report, batch / "organ" / "2023.json").out)
+        counts = [e.text() for e in page.all("p") if "counts" in e.classes
+                  and e.parent is not None and e.parent.tag == "header"]
+        assert counts and all(c.endswith(fail_on) for c in counts), counts
+        cells = [e.text() for e in page.all("li") if e.parent is not None
+                 and "cells" in e.parent.classes]
+        assert any(last_year in c for c in cells)
+        diagnosis = next(e for e in page.all("li") if "diagnosis" in e.classes)
+        rules = "（APP-" if lang == "zh" else " (APP-"
+        assert rules in diagnosis.text()
+        parts = [e.attrs["title"] for e in page.root.iter() if e.attrs.get("data-part")]
+        assert parts and all(t.startswith("（涉及 " if lang == "zh" else "(cells ") for t in parts)
+        if lang == "zh":
+            assert "(" not in "".join(counts + cells + parts) + diagnosis.text()
