@@ -509,3 +509,14 @@ def test_brackets_follow_the_language(batch: Path) -> None:
         assert parts and all(t.startswith("（涉及 " if lang == "zh" else "(cells ") for t in parts)
         if lang == "zh":
             assert "(" not in "".join(counts + cells + parts) + diagnosis.text()
+
+
+def test_a_rule_not_evaluated_without_a_place_has_no_space_before_its_colon(
+        batch: Path) -> None:
+    # Most rules not evaluated name no place: the rule id and the reason,
+    # as the text output shows them ("APP-BOUND：适用条件不满足：…").
+    page = Page(cli("check", "--format", "html", "--verbose", batch / "clean.json").out)
+    items = [e.text() for e in page.all("li") if e.parent is not None
+             and "plain" in e.parent.classes and "muted" in e.parent.classes]
+    assert any(t.startswith("APP-BOUND：") for t in items), items[:3]
+    assert not any(" ：" in t for t in items)

@@ -609,7 +609,9 @@ class _Page:
         if self.options.verbose and not_evaluated:
             out.append(f'<section class="extra"><h4>{_esc(say("html.not_evaluated.head", lang))}'
                        '</h4><ul class="plain muted">')
-            out += [f"<li><code>{_esc(item.rule_id)}</code> {_esc(item.label)}"
+            # (most name no place: no label, and then no space before the colon)
+            out += [f"<li><code>{_esc(item.rule_id)}</code>"
+                    f"{' ' + _esc(item.label) if item.label else ''}"
                     f"{_esc(colon(lang))}{_esc(item.reason.get(lang))}</li>"
                     for item in not_evaluated]
             out.append("</ul></section>")
