@@ -376,6 +376,9 @@ def test_lang_en(batch: Path) -> None:
     assert zh.all("html")[0].attrs["lang"] == "zh-CN"
     assert "本节的问题" in zh.root.text()
     assert page.all("meta")[0].attrs == {"charset": "utf-8"}
+    # the report as published stays Chinese, and says so to a screen reader
+    docs = [d for d in page.all("div") if "doc" in d.attrs.get("class", "").split()]
+    assert docs and all(d.attrs.get("lang") == "zh-CN" for d in docs)
 
 
 def test_unreadable_input_is_an_error_block(batch: Path) -> None:
@@ -520,3 +523,19 @@ def test_a_rule_not_evaluated_without_a_place_has_no_space_before_its_colon(
              and "plain" in e.parent.classes and "muted" in e.parent.classes]
     assert any(t.startswith("APP-BOUND：") for t in items), items[:3]
     assert not any(" ：" in t for t in items)
+
+
+def test_severities_differ_in_outline_style_not_only_in_colour(batch: Path) -> None:
+    # printed in black and white, or seen by a colour-blind reader, an error,
+    # a warning and a note still look different (the legend uses the same)
+    import re
+
+    page = cli("check", "--format", "html", batch).out
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    outlines = {}
+    for kind in ("error", "warning", "info", "part", "waived"):
+        found = re.search(rf"\.finding-{kind}\{{outline:(\d+)px (\w+) ", style)
+        assert found is not None, kind
+        outlines[kind] = (found.group(1), found.group(2))
+    assert len(set(outlines.values())) == 5, outlines
+    assert len({style for _, style in (outlines[k] for k in ("error", "warning", "info"))}) == 3

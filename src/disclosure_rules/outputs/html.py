@@ -109,9 +109,9 @@ table.facts th{text-align:left;font-weight:normal;color:#444;background:#f5f5f5}
 table.facts td{text-align:left}
 td.blank,.legend .blank{background:repeating-linear-gradient(135deg,transparent 0 4px,
 rgba(0,0,0,.13) 4px 6px);min-width:2.2em}
-.finding-error{outline:2px solid var(--error);outline-offset:-2px}
-.finding-warning{outline:2px solid var(--warning);outline-offset:-2px}
-.finding-info{outline:2px solid var(--info);outline-offset:-2px}
+.finding-error{outline:3px double var(--error);outline-offset:-3px}
+.finding-warning{outline:2px dashed var(--warning);outline-offset:-2px}
+.finding-info{outline:2px dotted var(--info);outline-offset:-2px}
 .finding-part{outline:1px dashed var(--part);outline-offset:-1px}
 .finding-waived{outline:1px dotted var(--waived);outline-offset:-1px}
 :is(td,th,tr,tbody,p,span).finding-error{background-color:var(--error-bg)}
@@ -447,7 +447,10 @@ class _Page:
                 if self.problem:
                     doc.append(f'<p class="problem">{_esc(self.problem)}</p>')
             out.append('<div class="pair">')
-            out.append('<div class="doc">')
+            # the report as published is Chinese whatever the page's
+            # language: a screen reader then reads it with a Chinese voice
+            out.append('<div class="doc" lang="zh-CN">' if self.lang == "en"
+                       else '<div class="doc">')
             out += doc
             out.append("</div>")
             idents = by_section.get(key, [])
@@ -465,8 +468,9 @@ class _Page:
         """The top-level facts: organ, year, format, publication date."""
         document = self.document or {}
         root = layout(self.format or "2021")
-        rows = [f'<table class="facts"><caption class="muted">{_esc(say("html.facts", self.lang))}'
-                f"</caption>"]
+        caption_lang = ' lang="en"' if self.lang == "en" else ""
+        rows = [f'<table class="facts"><caption class="muted"{caption_lang}>'
+                f'{_esc(say("html.facts", self.lang))}</caption>']
         organ_open = False
         for path in _META:
             if path[0] == "organ" and not organ_open:
