@@ -562,7 +562,9 @@ class _Page:
         label = _esc(cell.label or cell.pointer)
         value = _value(cell.value, lang)
         if cell.document != "report":
-            label += _esc(_bracketed(say("html.previous_year", lang), lang))
+            # (the label says 上年报告 already: said again only in English)
+            if lang == "en" or not (cell.label or "").startswith("上年报告"):
+                label += _esc(_bracketed(say("html.previous_year", lang), lang))
         else:
             place = self.places.get(cell.pointer)
             if place is not None:
