@@ -541,3 +541,14 @@ def test_severities_differ_in_outline_style_not_only_in_colour(batch: Path) -> N
         outlines[kind] = (found.group(1), found.group(2))
     assert len(set(outlines.values())) == 5, outlines
     assert len({style for _, style in (outlines[k] for k in ("error", "warning", "info"))}) == 3
+
+
+def test_an_empty_text_in_a_finding_is_said_not_left_blank(tmp_path: Path) -> None:
+    report = generated(12, "2021", year=2024)
+    report["overview"]["text"] = ""
+    page, data, _ = html_and_json(write(tmp_path / "empty.json", report))
+    check_every_finding(page, data)
+    entry = next(e for e in page.all("li") if e.attrs.get("data-rule") == "SEC-EMPTY"
+                 and e.attrs.get("data-pointer") == "/overview/text")
+    values = [e.text() for e in entry.iter() if e.tag == "code"]
+    assert "空文本" in values and "" not in values

@@ -150,6 +150,8 @@ def _value(value: Any, lang: str) -> str:
     JSON, long text cut)."""
     if value is None:
         return say("html.blank", lang)
+    if value == "":  # (an empty <code> would show nothing at all)
+        return say("html.empty_text", lang)
     if isinstance(value, Mapping | list | tuple):
         # A finding on a row or section takes it whole as a cell: show it as
         # the report's JSON says it, not as Python writes it (None, True, '').

@@ -101,6 +101,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "html.cells": ("涉及", "cells"),
     "html.previous_year": ("上年", "last year"),
     "html.blank": ("空白", "blank"),
+    "html.empty_text": ("空文本", "empty text"),
     "html.equation": ("比较", "comparison"),
     "html.difference": ("差", "difference"),
     "html.tolerance": ("容差", "tolerance"),
