@@ -188,6 +188,8 @@ def test_title_year_and_organ() -> None:
             (2023, "洪泽区人民政府"),
         "《淮安市人民政府2024年政府信息公开工作年度报告》": (2024, "淮安市人民政府"),
         "“淮安市人民政府”2024年政府信息公开工作年度报告": (2024, "淮安市人民政府"),
+        # a mark that pairs inside the name is the name's own
+        "《某某》编辑部2024年政府信息公开工作年度报告": (2024, "《某某》编辑部"),
     }
     for line, (year, organ) in cases.items():
         facts = title_facts([line])

@@ -63,13 +63,31 @@ class TitleFacts:
 
 
 def _clean_organ(text: str) -> str:
-    """An organ name without label prefixes, quotation or title marks around
-    it (a title quoted, 《…》), and trailing particles."""
-    text = _LABEL_PREFIX.sub("", fold(text)).strip(" \t:：-—_#*" + _QUOTES)
-    return re.sub(r"(?:关于|的)$", "", text).strip(" " + _QUOTES)
+    """An organ name without label prefixes, the quotation or title marks of
+    a quoted title (“…”, 《…》) left at its ends, and trailing particles."""
+    text = _unquoted(_LABEL_PREFIX.sub("", fold(text)).strip(" \t:：-—_#*"))
+    return _unquoted(re.sub(r"(?:关于|的)$", "", text).strip())
 
 
-_QUOTES = "\"'“”‘’《》〈〉「」『』【】"
+#: opening mark → closing mark (a straight quote is both)
+_MARKS = {"“": "”", "‘": "’", "《": "》", "〈": "〉", "「": "」", "『": "』", "【": "】",
+          '"': '"', "'": "'"}
+_CLOSING = {close: open_ for open_, close in _MARKS.items()}
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without a mark at either end whose partner is not in it (the
+    title's quotes cut off by the name), nor a pair around all of it: a mark
+    that pairs inside the name, as in 《xx》编辑部, stays."""
+    while text and text[0] in _MARKS and _MARKS[text[0]] not in text[1:]:
+        text = text[1:].strip()
+    while text and text[-1] in _CLOSING and _CLOSING[text[-1]] not in text[:-1]:
+        text = text[:-1].strip()
+    # a name quoted whole: “淮安市人民政府”
+    while len(text) > 2 and text[0] in _MARKS and text[-1] == _MARKS[text[0]] and \
+            text[0] not in text[1:-1] and text[-1] not in text[1:-1]:
+        text = text[1:-1].strip()
+    return text
 
 
 def _title_match(raw: str) -> re.Match[str] | None:
