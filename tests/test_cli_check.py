@@ -343,6 +343,16 @@ def test_published_report_is_imported_then_checked() -> None:
     assert {"line": 19} in provenance
 
 
+def test_a_cell_s_printed_text_is_told_apart_from_its_line() -> None:
+    # "第19行898989" read as one number: the text printed is quoted, as the
+    # message quotes it, after the place it was read
+    pytest.importorskip("disclosure_rules.importer")
+    source = REAL_SOURCES / "2019-pingtan-zone.txt"
+    assert "原文：第19行，印作“898989”" in cli("check", source).out
+    assert "as published: line 19, printed as “898989”" in cli("check", "--lang", "en",
+                                                                 source).out
+
+
 def test_published_reports_in_a_directory_only_when_asked(tmp_path: Path) -> None:
     pytest.importorskip("disclosure_rules.importer")
     source = REAL_SOURCES / "2024-huaian-city.txt"

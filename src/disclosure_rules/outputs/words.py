@@ -129,7 +129,7 @@ _PLURALS = {"errors": "error", "warnings": "warning", "infos": "info", "reports"
 _ORIGIN = {"line": ("第{v}行", "line {v}"), "page": ("第{v}页", "page {v}"),
            "table": ("第{v}个表格", "table {v}"), "row": ("第{v}行", "row {v}"),
            "column": ("第{v}列", "column {v}"), "paragraph": ("第{v}段", "paragraph {v}"),
-           "text": ("{v}", "{v}")}
+           "text": ("印作“{v}”", "printed as “{v}”")}
 
 
 def words(entry: str, /, **fields: Any) -> Message:
@@ -178,15 +178,22 @@ def severity_word(severity: Severity, lang: str) -> str:
 
 
 def provenance(source: Mapping[str, Any] | None, lang: str) -> str:
-    """Where a cell was read in a published report: "第4页第2个表格第5行" /
-    "page 4, table 2, row 5"."""
+    """Where a cell was read in a published report, and what was printed
+    there when it is not the value: "第4页第2个表格第5行，印作“898989”" /
+    "page 4, table 2, row 5, printed as “898989”"."""
     if not source:
         return ""
-    parts = []
+    shown = ""
     for key, value in source.items():
         zh, en = _ORIGIN.get(key, ("{k} {v}", "{k} {v}"))
-        parts.append((en if lang == "en" else zh).format(k=key, v=value))
-    return (", " if lang == "en" else "").join(parts)
+        part = (en if lang == "en" else zh).format(k=key, v=value)
+        if shown:
+            # in Chinese the place reads as one phrase (第4页第2个表格), and
+            # what was printed is a clause of its own: "第19行898989" would
+            # read as one number
+            shown += ", " if lang == "en" else "，" if key == "text" else ""
+        shown += part
+    return shown
 
 
 def summary_lines(summary: Summary, lang: str, verbose: bool) -> tuple[str, str]:
