@@ -204,6 +204,13 @@ def test_not_evaluated_only_with_verbose() -> None:
     assert "YOY-CARRY：未提供上一年度报告" in verbose
 
 
+def test_a_rule_not_evaluated_for_several_conditions_lists_them_in_each_language() -> None:
+    verbose = cli("check", "--verbose", JIADING).out
+    assert "matches(s.text, 无复议)；matches(s.text, 无诉讼)" in verbose
+    english = cli("check", "--verbose", "--lang", "en", JIADING).out
+    assert "matches(s.text, 无复议); matches(s.text, 无诉讼)" in english
+
+
 def test_quiet_leaves_out_clean_reports(tmp_path: Path) -> None:
     clean = write(tmp_path / "clean.json", generated(8))
     dirty = write(tmp_path / "dirty.json", broken(9))

@@ -1029,8 +1029,10 @@ def _when_message(conditions: tuple[str, ...]) -> Message:
     if found is None:
         if len(_WHEN_MESSAGES) > 4096:
             _WHEN_MESSAGES.clear()
-        found = _WHEN_MESSAGES[conditions] = msg(
-            "ne.when", cond="；".join(dict.fromkeys(conditions)))
+        unique = list(dict.fromkeys(conditions))
+        # each language its own separator: "；" in English text reads as a typo
+        found = _WHEN_MESSAGES[conditions] = Message(
+            msg("ne.when", cond="；".join(unique)).zh, msg("ne.when", cond="; ".join(unique)).en)
     return found
 
 
