@@ -227,6 +227,20 @@ def test_colour_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not ANSI.search(cli("check", JIADING, tty=True).out)
 
 
+def test_control_characters_of_a_report_are_shown_not_sent_to_the_terminal(
+        tmp_path: Path) -> None:
+    # a report's text (from a PDF, or made to) can hold escapes that clear
+    # the screen or a newline that breaks its heading in two
+    report = broken(7)
+    report["organ"]["name"] = "测试县\x1b[2J审计局\r\n第二行\x9b"
+    path = write(tmp_path / "odd.json", report)
+    for argv in (("check", path), ("check", "--color", "always", path)):
+        out = ANSI.sub("", cli(*argv).out)
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out)
+        (heading,) = [line for line in out.splitlines() if line.startswith(str(path))]
+        assert "测试县\\x1b[2J审计局\\r\\n第二行\\x9b" in heading
+
+
 def test_output_file(tmp_path: Path) -> None:
     target = tmp_path / "out.json"
     outcome = cli("check", "--format", "json", "-o", target, JIADING)

@@ -10,6 +10,7 @@ the run's counts and, with ``--summary``, how many reports broke each rule.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TextIO
 
@@ -58,6 +59,32 @@ class Style:
     def severity(self, severity: Severity, word: str) -> str:
         """``word`` in the colour of ``severity``."""
         return self.paint(word, _COLOURS[severity])
+
+
+# C0 and C1 control characters and DEL. A report's text (a PDF's, or one
+# made to) can hold escapes that clear the screen or move the cursor, and a
+# newline or carriage return that breaks a finding's line or overwrites it.
+_CONTROLS = "[\x00-\x1f\x7f-\x9f]"
+_CONTROL = re.compile(_CONTROLS)
+# With colour on, the few codes Style writes are let through (the same code
+# in a report's text changes a colour, no more); every other escape is text.
+_OWN_SGR = "|".join(re.escape(code) for code in ("0", "1", "2", *_COLOURS.values()))
+_CONTROL_OR_OWN_SGR = re.compile(f"\033\\[(?:{_OWN_SGR})m|{_CONTROLS}")
+_SHOWN = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    if len(char) > 1:  # one of Style's own colour codes
+        return char
+    return _SHOWN.get(char) or f"\\x{ord(char):02x}"
+
+
+def _one_line(text: str, style: Style) -> str:
+    """``text`` as one line of a terminal or file: every control
+    character written as an escape (``\\x1b``, ``\\n``), but for the
+    colour codes of ``style`` when it is enabled."""
+    return (_CONTROL_OR_OWN_SGR if style.enabled else _CONTROL).sub(_shown, text)
 
 
 def display_width(text: str) -> int:
@@ -117,8 +144,11 @@ class Sink(Base):
         self.lang = options.lang
         self.style = Style(options.color)
 
+    def _lines(self, lines: list[str]) -> str:
+        return "\n".join(_one_line(line, self.style) for line in lines)
+
     def _write(self, lines: list[str]) -> None:
-        self.write("\n".join(lines) + "\n")
+        self.write(self._lines(lines) + "\n")
 
     def begin(self) -> None:
         """Notices before the reports: waivers that have expired."""
@@ -154,7 +184,7 @@ class Sink(Base):
                 lines.append(self.style.dim(f"    {item.rule_id}{label}{colon(lang)}"
                                             f"{item.reason.get(lang)}"))
         lines.append("  " + report_tally(checked, lang, self.options.verbose))
-        return "\n".join(lines) + "\n\n"
+        return self._lines(lines) + "\n\n"
 
     def report(self, record: Done) -> None:
         """Write one rendered report."""
