@@ -83,7 +83,10 @@ def test_reports_with_only_warnings_are_counted_apart(tmp_path: Path) -> None:
     assert "checked 2 reports: 0 failed, 1 passed with notes, 1 clean" in english
     strict = cli("check", "--fail-on", "warning", clean, JIADING)
     assert strict.code == 1
-    assert "共检查 2 份报告：1 份未通过，1 份无问题 (--fail-on warning)" in strict.out
+    # full-width brackets among Chinese, as "（--verbose 显示原因）"
+    assert "共检查 2 份报告：1 份未通过，1 份无问题（--fail-on warning）" in strict.out
+    english = cli("check", "--lang", "en", "--fail-on", "warning", clean, JIADING).out
+    assert "checked 2 reports: 1 failed, 1 clean (--fail-on warning)" in english
 
 
 def test_unreadable_input_exits_2_and_the_rest_is_checked(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ _WORDS: dict[str, tuple[str, str]] = {
                           "{clean} 份无问题",
                           "checked {n} {reports}: {failed} failed, {noted} passed with notes, "
                           "{clean} clean"),
+    "run.fail_on": ("（--fail-on {severity}）", " (--fail-on {severity})"),
     "run.unreadable": ("{n} 个输入无法读取", "{n} {inputs} could not be read"),
     "run.findings": ("共 {counts}", "{counts} in all"),
     "run.waiver_expired": ("注意：豁免已于 {expires} 到期，不再生效：{rule}{scope}（{where}）",
@@ -208,7 +209,7 @@ def summary_lines(summary: Summary, lang: str, verbose: bool) -> tuple[str, str]
         first = [say(entry, lang, n=summary.reports, failed=summary.failed, noted=noted,
                      clean=summary.clean, reports=plural("reports", summary.reports))]
         if summary.fail_on is not Severity.ERROR:
-            first[0] += f" (--fail-on {summary.fail_on.value})"
+            first[0] += say("run.fail_on", lang, severity=summary.fail_on.value)
     else:
         first = [say("run.none", lang)]
     if summary.unreadable:
