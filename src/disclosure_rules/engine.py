@@ -805,7 +805,8 @@ def _applicable(rule: ir.RuleI, fmt: str, year: Any) -> Message | None:
     if rule.years is not None and isinstance(year, int):
         low, high = rule.years
         if (low is not None and year < low) or (high is not None and year > high):
-            shown = f"{low or ''}–{high or ''}"
+            # `years 2021` is stored as (2021, 2021): name the year, not a range
+            shown = str(low) if low == high else f"{low or ''}–{high or ''}"
             return msg("ne.years", years=shown)
     return None
 
