@@ -216,6 +216,27 @@ def _tzh(t: str) -> str:
     return _TYPE_ZH.get(t, t)
 
 
+# A type in English messages, as _tzh says it in Chinese (the checker's own
+# names, num or keyset, mean nothing to an auditor).
+_TYPE_EN = {"num": "a number", "bool": "true or false", "text": "text", "date": "a date",
+            "key": "a key", "keyset": "a set of keys", "node": "a table, row or section",
+            "any": "any value", "list": "a list"}
+_LIST_EN = {"num": "numbers", "bool": "true/false values", "text": "texts", "date": "dates",
+            "key": "keys", "keyset": "sets of keys", "node": "tables, rows or sections",
+            "any": "values"}
+
+
+#: what a condition is, in messages (zh, en)
+_WHERE = ("where 条件", "the where condition")
+_WHEN = ("when 条件", "the when condition")
+
+
+def _ten(t: str) -> str:
+    if t.startswith("list:"):
+        return f"a list of {_LIST_EN.get(t[5:], t[5:])}"
+    return _TYPE_EN.get(t, t)
+
+
 def _fits(actual: str, wanted: str) -> bool:
     if wanted == "any" or actual == "any":
         return True
@@ -389,7 +410,7 @@ class Checker:
         if not isinstance(base, SNode):
             raise _Fail(span, "type",
                         f"只能在表格、行或章节上取“.{key}”，这里是{_tzh(_type_of(base))}",
-                        f"'.{key}' needs a table, row or section, got {_type_of(base)}")
+                        f"'.{key}' needs a table, row or section, got {_ten(_type_of(base))}")
         node = base.node
         if node is None:  # beyond the schema, inside an x_ extension
             return SNode(base.root, (*base.parts, key), None, base.fmt, optional=True)
@@ -515,14 +536,16 @@ class Checker:
                         f"{'/'.join(value.parts)} is a table/row/section, not a value")
         return Dyn(ir.Read(value.ref(), src), _type_of(value))
 
-    def want(self, value: Static, wanted: str, node: ast.Expr, what: str) -> Dyn:
-        """``value`` (of the expression ``node``) as IR of type ``wanted``;
-        a value known at load keeps the expression's text for messages."""
+    def want(self, value: Static, wanted: str, node: ast.Expr, what: tuple[str, str]) -> Dyn:
+        """``value`` (of the expression ``node``, ``what`` it is in Chinese
+        and English) as IR of type ``wanted``; a value known at load keeps
+        the expression's text for messages."""
         span = node.span
         converted = self.to_ir(value, span, "" if isinstance(value, Dyn) else format_expr(node))
         if not _fits(converted.type, wanted):
-            raise _Fail(span, "type", f"{what}应为{_tzh(wanted)}，这里是{_tzh(converted.type)}",
-                        f"{what} must be {wanted}, got {converted.type}")
+            raise _Fail(span, "type",
+                        f"{what[0]}应为{_tzh(wanted)}，这里是{_tzh(converted.type)}",
+                        f"{what[1]} must be {_ten(wanted)}, got {_ten(converted.type)}")
         return converted
 
     # -- expressions -------------------------------------------------------
@@ -589,7 +612,7 @@ class Checker:
         value = self.expr(e.operand, scope)
         if isinstance(value, SConst) and _type_of(value) == "num":
             return SConst(-value.value)
-        operand = self.want(value, "num", e.operand, "“-”的操作数")
+        operand = self.want(value, "num", e.operand, ("“-”的操作数", "the operand of '-'"))
         return Dyn(ir.Neg(operand.expr, format_expr(e)), "num")
 
     def _arith(self, op: str, e: Any, scope: _Scope) -> Static:
@@ -609,8 +632,8 @@ class Checker:
                 if op == "/":
                     return SConst(Decimal(a) / Decimal(b))
                 return SConst(a + b if op == "+" else a - b if op == "-" else a * b)
-        lhs = self.want(left, "num", e.left, f"“{op}”的左边")
-        rhs = self.want(right, "num", e.right, f"“{op}”的右边")
+        lhs = self.want(left, "num", e.left, (f"“{op}”的左边", f"the left of '{op}'"))
+        rhs = self.want(right, "num", e.right, (f"“{op}”的右边", f"the right of '{op}'"))
         return Dyn(ir.Arith(op, lhs.expr, rhs.expr, format_expr(e)), "num")
 
     def e_Add(self, e: ast.Add, scope: _Scope) -> Static:
@@ -642,10 +665,10 @@ class Checker:
             rt = "text"
         if lt != rt and "any" not in (lt, rt):
             raise _Fail(e.span, "type", f"不能比较{_tzh(lt)}与{_tzh(rt)}",
-                        f"cannot compare {lt} with {rt}")
+                        f"cannot compare {_ten(lt)} with {_ten(rt)}")
         if (e.op not in ("==", "!=") and lt in ("bool", "node", "keyset")) or lt.startswith("list"):
             raise _Fail(e.span, "type", f"{_tzh(lt)}不能用“{e.op}”比较",
-                        f"{lt} cannot be compared with '{e.op}'")
+                        f"{_ten(lt)} cannot be compared with '{e.op}'")
         if isinstance(left, SConst) and isinstance(right, SConst):
             return SConst(COMPARE[e.op](left.value, right.value))
         return Dyn(ir.Cmp(e.op, lhs.expr, rhs.expr, format_expr(e), numbers="num" in (lt, rt)),
@@ -671,7 +694,7 @@ class Checker:
         if "any" not in (item_type, members) and item_type != members:
             raise _Fail(e.item.span, "type",
                         f"“in”的左边应为{_tzh(members)}，这里是{_tzh(item_type)}",
-                        f"the left of 'in' must be {members}, got {item_type}")
+                        f"the left of 'in' must be {_ten(members)}, got {_ten(item_type)}")
         return Dyn(ir.InI(lhs.expr, rhs.expr, e.negated, format_expr(e)), "bool")
 
     def _logic(self, op: str, e: Any, scope: _Scope) -> Static:
@@ -684,14 +707,14 @@ class Checker:
             right = self.expr(e.right, scope)
             if isinstance(right, SConst) and isinstance(right.value, bool):
                 return right
-            return self.want(right, "bool", e.right, f"“{op}”的右边")
+            return self.want(right, "bool", e.right, (f"“{op}”的右边", f"the right of '{op}'"))
         right = self.expr(e.right, scope)
         if isinstance(right, SConst) and isinstance(right.value, bool):
             if (op == "and") != right.value:
                 return SConst(right.value)
-            return self.want(left, "bool", e.left, f"“{op}”的左边")
-        lhs = self.want(left, "bool", e.left, f"“{op}”的左边")
-        rhs = self.want(right, "bool", e.right, f"“{op}”的右边")
+            return self.want(left, "bool", e.left, (f"“{op}”的左边", f"the left of '{op}'"))
+        lhs = self.want(left, "bool", e.left, (f"“{op}”的左边", f"the left of '{op}'"))
+        rhs = self.want(right, "bool", e.right, (f"“{op}”的右边", f"the right of '{op}'"))
         return Dyn(ir.Logic(op, lhs.expr, rhs.expr, format_expr(e)), "bool")  # type: ignore[arg-type]
 
     def e_And(self, e: ast.And, scope: _Scope) -> Static:
@@ -704,20 +727,20 @@ class Checker:
         value = self.expr(e.operand, scope)
         if isinstance(value, SConst) and isinstance(value.value, bool):
             return SConst(not value.value)
-        operand = self.want(value, "bool", e.operand, "“not”的操作数")
+        operand = self.want(value, "bool", e.operand, ("“not”的操作数", "the operand of 'not'"))
         return Dyn(ir.NotI(operand.expr, format_expr(e)), "bool")
 
     def e_If(self, e: ast.If, scope: _Scope) -> Static:
         cond = self.expr(e.cond, scope)
         if isinstance(cond, SConst) and isinstance(cond.value, bool):
             return self.expr(e.then if cond.value else e.otherwise, scope)
-        test = self.want(cond, "bool", e.cond, "“if”的条件")
+        test = self.want(cond, "bool", e.cond, ("“if”的条件", "the condition of 'if'"))
         then = self.to_ir(self.expr(e.then, scope), e.then.span)
         other = self.to_ir(self.expr(e.otherwise, scope), e.otherwise.span)
         if then.type != other.type and "any" not in (then.type, other.type):
             raise _Fail(e.span, "type",
                         f"then 与 else 的类型不同（{_tzh(then.type)}、{_tzh(other.type)}）",
-                        f"then and else differ in type ({then.type}, {other.type})")
+                        f"then and else differ in type ({_ten(then.type)}, {_ten(other.type)})")
         return Dyn(ir.IfI(test.expr, then.expr, other.expr, format_expr(e)), then.type)
 
     # -- calls ---------------------------------------------------------------
@@ -760,8 +783,8 @@ class Checker:
             wanted = "、".join(_tzh(p) for p in overloads[0].params)
             got = "、".join(_tzh(c.type) for c in converted)
             raise _Fail(e.span, "type", f"{func}() 的参数应为（{wanted}），这里是（{got}）",
-                        f"{func}() takes ({', '.join(overloads[0].params)}), got "
-                        f"({', '.join(c.type for c in converted)})")
+                        f"{func}() takes ({', '.join(_ten(p) for p in overloads[0].params)}), got "
+                        f"({', '.join(_ten(c.type) for c in converted)})")
         for position in chosen.constant:
             value = values[position]
             arg_span = e.args[position].span
@@ -804,7 +827,7 @@ class Checker:
             if not isinstance(value, SNode):
                 raise _Fail(arg.span, "type",
                             f"{func}() 的参数须是报告中的路径（这里是{_tzh(_type_of(value))}）",
-                            f"{func}() takes a path into the report, got {_type_of(value)}")
+                            f"{func}() takes a path into the report, got {_ten(_type_of(value))}")
             nodes.append(value)
         first = nodes[0]
         if func == "rows":
@@ -895,12 +918,12 @@ class Checker:
         converted = self.to_ir(value, span)
         if not converted.type.startswith("list"):
             raise _Fail(span, "type", f"{func}() 的参数须是列表，这里是{_tzh(converted.type)}",
-                        f"{func}() takes a list, got {converted.type}")
+                        f"{func}() takes a list, got {_ten(converted.type)}")
         elem = converted.type[5:] if converted.type.startswith("list:") else "any"
         if not _fits(elem, element):
             raise _Fail(span, "type",
                         f"{func}() 需要{_tzh(element)}的列表，这里是{_tzh(converted.type)}",
-                        f"{func}() needs a list of {element}, got {converted.type}")
+                        f"{func}() needs {_ten('list:' + element)}, got {_ten(converted.type)}")
         out_type = result if func != "list" else converted.type
         return Dyn(ir.Agg(func, converted.expr, format_expr(e)), out_type)
 
@@ -924,26 +947,26 @@ class Checker:
                         if not test.value:
                             continue
                     else:
-                        guard = self.want(test, "bool", e.where, "where 条件").expr
+                        guard = self.want(test, "bool", e.where, _WHERE).expr
                 body = self.expr(e.body, inner)
                 items.append(_Guarded(body, guard) if guard is not None else body)
             return self.aggregate(e.func, SList(tuple(items)), e.span, e)
         source = self.to_ir(iterable, e.iterable.span)
         if not source.type.startswith("list"):
             raise _Fail(e.iterable.span, "type", f"for 须遍历列表，这里是{_tzh(source.type)}",
-                        f"'for' needs a list, got {source.type}")
+                        f"'for' needs a list, got {_ten(source.type)}")
         slot = self.new_slot()
         inner = scope.child()
         inner.bindings[e.var] = Dyn(ir.Var(slot, e.var, e.var), source.type[5:] or "any")
         where = None
         if e.where is not None:
-            where = self.want(self.expr(e.where, inner), "bool", e.where, "where 条件").expr
+            where = self.want(self.expr(e.where, inner), "bool", e.where, _WHERE).expr
         body = self.to_ir(self.expr(e.body, inner), e.body.span)
         element, result = AGGREGATES[e.func]
         if not _fits(body.type, element):
             raise _Fail(e.body.span, "type",
                         f"{e.func}() 需要{_tzh(element)}，这里是{_tzh(body.type)}",
-                        f"{e.func}() needs {element}, got {body.type}")
+                        f"{e.func}() needs {_ten(element)}, got {_ten(body.type)}")
         out_type = result if e.func != "list" else "list:" + body.type
         return Dyn(ir.Comp(e.func, body.expr, slot, source.expr, where, format_expr(e)), out_type)
 
@@ -992,7 +1015,7 @@ class Checker:
                             if not test.value:
                                 continue
                         else:
-                            cond = self.want(test, "bool", stmt.where, "where 条件").expr
+                            cond = self.want(test, "bool", stmt.where, _WHERE).expr
                             body = self.block(stmt.body, inner, problems)
                             out.append(ir.WhenI(cond, tuple(body), inner.presence, stmt.span))
                             continue
@@ -1002,7 +1025,7 @@ class Checker:
             if not source.type.startswith("list"):
                 raise _Fail(stmt.iterable.span, "type",
                             f"for 须遍历列表，这里是{_tzh(source.type)}",
-                            f"'for' needs a list, got {source.type}")
+                            f"'for' needs a list, got {_ten(source.type)}")
             slot = self.new_slot()
             inner = scope.child()
             inner.bindings[stmt.var] = Dyn(ir.Var(slot, stmt.var, stmt.var),
@@ -1010,7 +1033,7 @@ class Checker:
             where = None
             if stmt.where is not None:
                 where = self.want(self.expr(stmt.where, inner), "bool", stmt.where,
-                                  "where 条件").expr
+                                  _WHERE).expr
             body = self.block(stmt.body, inner, problems)
             return [ir.LoopI(slot, stmt.var, source.expr, where, tuple(body), scope.presence,
                              stmt.span)]
@@ -1018,7 +1041,7 @@ class Checker:
             test = self.expr(stmt.cond, scope)
             if isinstance(test, SConst) and isinstance(test.value, bool):
                 return self.block(stmt.body, scope.child(), problems) if test.value else []
-            cond = self.want(test, "bool", stmt.cond, "when 条件").expr
+            cond = self.want(test, "bool", stmt.cond, _WHEN).expr
             body = self.block(stmt.body, scope.child(), problems)
             return [ir.WhenI(cond, tuple(body), scope.presence, stmt.span)]
         if isinstance(stmt, ast.Assert):
@@ -1061,7 +1084,7 @@ class Checker:
             where = None
             if runtime_where and stmt.where is not None:
                 where = self.want(self.expr(stmt.where, inner), "bool", stmt.where,
-                                  "where 条件").expr
+                                  _WHERE).expr
             body = self.block(stmt.body, inner, problems)
         except _NeedUnroll:
             del problems[saved_problems:]
@@ -1093,7 +1116,7 @@ class Checker:
         cond: ir.Expr | None = None
         if isinstance(stmt, ast.Assert):
             test = self.expr(stmt.cond, scope)
-            cond = self.want(test, "bool", stmt.cond, "assert 的条件").expr
+            cond = self.want(test, "bool", stmt.cond, ("assert 的条件", "the assertion")).expr
         at_ref: ir.Ref | ir.PathSlot | None = None
         if stmt.at is not None:
             target = self.expr(stmt.at, scope)
@@ -1112,7 +1135,7 @@ class Checker:
         within = None
         if isinstance(stmt, ast.Assert) and stmt.within is not None:
             within = self.want(self.expr(stmt.within, scope), "num", stmt.within,
-                               "within 容差").expr
+                               ("within 容差", "the within tolerance")).expr
             if not (isinstance(cond, ir.Cmp) and cond.op == "==" and cond.numbers):
                 raise _Fail(stmt.within.span, "type", "容差 within 只用于数的 == 比较",
                             "'within' goes with an == comparison of numbers")
