@@ -322,7 +322,9 @@ class Checker:
         text = self.texts.get(file, "")
         line, column = fail.span.line or 1, fail.span.column or 1
         if fail.focus and text and fail.span.end_line == line:
-            source = text.splitlines()[line - 1] if line <= len(text.splitlines()) else ""
+            # lines as caret_context counts them
+            lines = text.split("\n")
+            source = lines[line - 1] if line <= len(lines) else ""
             at = source.rfind(fail.focus, column - 1, fail.span.end_column - 1)
             column = at + 1 if at >= 0 else column
         return Problem(file, line, column, fail.code, f"{fail.zh} ({fail.en})",
