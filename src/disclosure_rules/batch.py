@@ -36,7 +36,7 @@ from .checking import check
 from .config import CONFIG_NAMES
 from .errors import DisclosureRulesError, DocumentError
 from .findings import Finding, Message, Result, Severity
-from .formats import report_year
+from .formats import report_organ, report_year
 from .loading import (
     MAX_DOCUMENT_BYTES,
     Report,
@@ -588,10 +588,8 @@ def _key(data: Any) -> tuple[str, int] | None:
     """(organ name, year) of a report's data, when both are there."""
     if not isinstance(data, dict):
         return None
-    organ, year = data.get("organ"), data.get("year")
-    name = organ.get("name") if isinstance(organ, dict) else None
-    number = report_year(year)
-    if not isinstance(name, str) or not name.strip() or number is None:
+    name, number = report_organ(data), report_year(data.get("year"))
+    if name is None or number is None:
         return None
     return name.strip(), number
 

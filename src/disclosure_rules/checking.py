@@ -9,7 +9,7 @@ from typing import Any
 from .engine import evaluate
 from .errors import DocumentError
 from .findings import Finding, Message, Result, Severity
-from .formats import analyse_format, report_year
+from .formats import analyse_format, report_organ, report_year
 from .loading import Report, load_report
 from .normalize import same_organ
 from .rulesets import RuleSet, load_rules
@@ -94,7 +94,6 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
     if renamed is not None:
         findings = [_renamed(f, *renamed) if _continuity_error(f, ruleset) else f
                     for f in findings]
-    organ = mapping.get("organ")
     evaluated, passed = list(evaluation.evaluated), list(evaluation.passed)
     if ruleset.active("SCHEMA"):  # the structure stage always runs
         evaluated.append("SCHEMA")
@@ -108,23 +107,16 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
         diagnoses=tuple(evaluation.diagnoses),
         format=fmt,
         year=year,
-        organ=organ.get("name") if isinstance(organ, Mapping) and
-        isinstance(organ.get("name"), str) else None,
+        organ=report_organ(mapping),
         file=report.name,
         pack={p.name: p.version for p in ruleset.packs},
     )
 
 
-def _organ_name(document: Any) -> str | None:
-    organ = document.get("organ") if isinstance(document, Mapping) else None
-    name = organ.get("name") if isinstance(organ, Mapping) else None
-    return name if isinstance(name, str) and name.strip() else None
-
-
 def _organ_changed(document: Mapping[str, Any], previous: Any) -> tuple[str, str] | None:
     """(last year's organ, this year's) when the previous report is of an
     organ of another name (spacing and full-width letters aside), else None."""
-    this, last = _organ_name(document), _organ_name(previous)
+    this, last = report_organ(document), report_organ(previous)
     if this is None or last is None or same_organ(this) == same_organ(last):
         return None
     return last, this

@@ -11,7 +11,8 @@ from typing import Any
 from .fastschema import is_integer
 from .layout import Format
 
-__all__ = ["YEARS", "FormatInfo", "analyse_format", "format_for_year", "report_year"]
+__all__ = ["YEARS", "FormatInfo", "analyse_format", "format_for_year", "report_organ",
+           "report_year"]
 
 # Keys that exist in one format's tables only, by where they may stand.
 _ROW_KEYS_2019 = frozenset({"new_made", "new_published", "total_published",
@@ -30,6 +31,15 @@ def report_year(value: Any) -> int | None:
     schema's ``integer`` accepts — an exact integral number, ``2024`` or
     ``2024.0`` (read as ``Decimal("2024.0")``), never a boolean."""
     return int(value) if is_integer(value) else None
+
+
+def report_organ(document: Any) -> str | None:
+    """The organ name a report states (``organ.name``, a text that is not
+    blank), as written; None otherwise. The one reading of it: the result,
+    pairing and the continuity rules' organ check use it."""
+    organ = document.get("organ") if isinstance(document, Mapping) else None
+    name = organ.get("name") if isinstance(organ, Mapping) else None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 #: the years a report may state (the schemas' bounds on ``year``)
