@@ -80,6 +80,7 @@ def key_member(value: object, keys: frozenset[str]) -> bool:
     return isinstance(value, str) and label_key(value) in {label_key(k) for k in keys}
 
 
+@lru_cache(maxsize=4096)
 def same_organ(name: str) -> str:
     """An organ name as pairing and waivers compare it: NFKC (full-width
     letters and digits, the ideographic space) and no whitespace at all.
@@ -88,5 +89,8 @@ def same_organ(name: str) -> str:
     it: a space typed by mistake, a title letter-spaced for the page
     (“淮 安 市 人 民 政 府”), a line break in a PDF's title. Nothing else is
     folded: 某某区人民政府 and 某某区人民政府办公室 are two organs, each with
-    its own report."""
+    its own report.
+
+    Cached: a waiver asks it of the same two names for every finding it
+    might cover."""
     return "".join(unicodedata.normalize("NFKC", name).split())
