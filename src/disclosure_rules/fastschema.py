@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -92,6 +91,9 @@ class _Compiler:
         self.documents = documents
         self.cache: dict[tuple[str, str], Check] = {}
         self.busy: set[tuple[str, str]] = set()
+        #: the cell checks made, with the least integer each accepts (the
+        #: row fast path's test)
+        self.floors: dict[Check, int] = {}
 
     def ref(self, ref: str, base: str) -> Check:
         file_part, _, fragment = ref.partition("#")
@@ -120,7 +122,10 @@ class _Compiler:
                 raise Unsupported(keyword)
         cell = _cell_check(schema)
         if cell is not None:
-            return cell
+            check, floor = cell
+            if floor is not None:
+                self.floors[check] = floor
+            return check
         checks: list[Check] = []
         if "$ref" in schema:
             checks.append(self.ref(schema["$ref"], base))
@@ -209,8 +214,7 @@ class _Compiler:
 
         return row_check
 
-    @staticmethod
-    def _row(props: Mapping[str, Check], required: tuple[str, ...]) -> int | None:
+    def _row(self, props: Mapping[str, Check], required: tuple[str, ...]) -> int | None:
         """The least integer every property accepts, when the object is a
         row of cells of one kind (an object holding exactly the required
         keys, each an integer at least that, is then valid whatever the
@@ -218,7 +222,7 @@ class _Compiler:
         checks = set(props.values())
         if len(checks) != 1 or not required or not set(required) <= set(props):
             return None
-        return _INT_FLOOR.get(next(iter(checks)))
+        return self.floors.get(next(iter(checks)))
 
 
 def _never(value: Any) -> bool:
@@ -263,9 +267,10 @@ def _all(checks: list[Check]) -> Check:
     return lambda v: all(c(v) for c in rest)
 
 
-def _cell_check(schema: Mapping[str, Any]) -> Check | None:
+def _cell_check(schema: Mapping[str, Any]) -> tuple[Check, int | None] | None:
     """A single closure for the three cell shapes of the report schemas (the
-    bulk of every report): count, signed count, money."""
+    bulk of every report): count, signed count, money; with the least
+    integer it accepts (None: any)."""
     keys = {k for k in schema if k not in _ANNOTATIONS and not k.startswith("x-")}
     typ = schema.get("type")
     if keys == {"type", "minimum"} and typ == ["integer", "null"] and schema["minimum"] == 0:
@@ -278,23 +283,12 @@ def _cell_check(schema: Mapping[str, Any]) -> Check | None:
                 return True
             return is_integer(v) and v >= 0
 
-        _INT_FLOOR[count] = 0
-        return count
+        return count, 0
     if keys == {"type"} and typ == ["integer", "null"]:
-        return lambda v: v.__class__ is int or v is None or is_integer(v)
+        return (lambda v: v.__class__ is int or v is None or is_integer(v)), None
     if keys == {"type", "minimum"} and typ == ["number", "null"] and schema["minimum"] == 0:
-
-        def money(v: Any) -> bool:
-            return v is None or (is_number(v) and v >= 0)
-
-        _INT_FLOOR[money] = 0
-        return money
+        return (lambda v: v is None or (is_number(v) and v >= 0)), 0
     return None
-
-
-#: cell checks that accept every integer from a least one up (the row fast
-#: path's test): filled in as the checks are made, forgotten with them
-_INT_FLOOR: weakref.WeakKeyDictionary[Check, int] = weakref.WeakKeyDictionary()
 
 
 _HANDLED = frozenset({"$ref", "type", "enum", "const", "minimum", "maximum", "minLength",
