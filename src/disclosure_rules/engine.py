@@ -730,10 +730,8 @@ def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message
         return (msg(key, label=exc.ref.label, value=format_value(exc.value, "zh"),
                     value_en=format_value(exc.value, "en")),
                 exc.ref.pointer, exc.ref.label)
-    # Each language gets its own detail: the zh one in the English reason
-    # left "cannot be computed: 除数为 0" for an English reader.
-    zh, en = msg("ne.type", detail=exc.zh or exc.what), msg("ne.type", detail=exc.en or exc.what)
-    return Message(zh.zh, en.en), pointer, ""
+    # each language its own detail ("除数为 0" is no reason for an English reader)
+    return msg("ne.type", detail=exc.zh or exc.what, detail_en=exc.en or exc.what), pointer, ""
 
 
 def with_value(document: Any, parts: Sequence[str], value: Any) -> Any:
@@ -862,7 +860,8 @@ def _run_rule(rule: CompiledRule, env: Env, run: _Run) -> _Run | Message:
 
 
 def _cannot_compute(exc: Exception) -> Message:
-    return msg("ne.type", detail=f"{type(exc).__name__}: {exc}")
+    detail = f"{type(exc).__name__}: {exc}"
+    return msg("ne.type", detail=detail, detail_en=detail)
 
 
 def failing_keys(compiled: CompiledFormat, document: Any, previous: Any, year: Any,
@@ -1032,8 +1031,8 @@ def _when_message(conditions: tuple[str, ...]) -> Message:
             _WHEN_MESSAGES.clear()
         unique = list(dict.fromkeys(conditions))
         # each language its own separator: "；" in English text reads as a typo
-        found = _WHEN_MESSAGES[conditions] = Message(
-            msg("ne.when", cond="；".join(unique)).zh, msg("ne.when", cond="; ".join(unique)).en)
+        found = _WHEN_MESSAGES[conditions] = msg("ne.when", cond="；".join(unique),
+                                                 cond_en="; ".join(unique))
     return found
 
 
