@@ -47,6 +47,7 @@ __all__ = [
     "UNIT",
     "Annotator",
     "HtmlPart",
+    "cell_text",
     "ends_sentence",
     "html_parts",
     "render",
@@ -82,7 +83,7 @@ def _format(document: Mapping[str, Any]) -> Format:
     return analyse_format(document).effective
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell value as printed (blank for None; money with every decimal;
     an object or list, which only an extension key holds, as JSON)."""
     if isinstance(value, Mapping | list | tuple):
@@ -163,7 +164,7 @@ def _row_cell(node: Node, row: Mapping[str, Any], column: str) -> str:
     unit = _suffix_unit(node, row)
     if unit and column == UNIT:
         return ""
-    text = _cell(row.get(column))
+    text = cell_text(row.get(column))
     return text + unit if unit and column == _money_column(node) else text
 
 

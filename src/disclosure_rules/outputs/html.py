@@ -25,7 +25,6 @@ ids are unique in the page and the output does not depend on ``--jobs``.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +35,7 @@ from ..batch import Checked, Done, Summary, Unreadable, fails, reaches
 from ..findings import Cell, Finding, Severity, json_value
 from ..layout import Format, layout
 from ..pointer import MISSING, resolve, split_pointer, to_pointer
-from ..render import html_parts
+from ..render import cell_text, html_parts
 from . import Base, Options, Run, printable
 from .words import (
     at,
@@ -153,12 +152,9 @@ def _value(value: Any, lang: str) -> str:
     if value == "":  # (an empty <code> would show nothing at all)
         return say("html.empty_text", lang)
     if isinstance(value, Mapping | list | tuple):
-        # A finding on a row or section takes it whole as a cell: show it as
-        # the report's JSON says it, not as Python writes it (None, True, '').
-        try:
-            text = json.dumps(json_value(value), ensure_ascii=False, default=str)
-        except (RecursionError, ValueError):  # nested deeper than anything printable
-            text = "[…]" if isinstance(value, list | tuple) else "{…}"
+        # A finding on a row or section takes it whole as a cell: shown as
+        # JSON, as the page's tables print an extension key holding one.
+        text = cell_text(value)
     else:
         value = json_value(value) if isinstance(value, Decimal) else value
         if isinstance(value, float):
