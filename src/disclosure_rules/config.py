@@ -100,8 +100,8 @@ def find_config(directory: str | Path = ".") -> Path | None:
         ConfigError: there are two (``.yaml`` and ``.yml``): reading one
             would silently ignore the other's waivers and settings.
     """
-    found = [Path(directory) / name for name in CONFIG_NAMES
-             if (Path(directory) / name).is_file()]
+    found = [path for path in (Path(directory) / name for name in CONFIG_NAMES)
+             if path.is_file()]
     if len(found) > 1:
         raise ConfigError(
             f"有两个配置文件，不知道用哪一个：{'、'.join(str(f) for f in found)}；"
