@@ -67,7 +67,7 @@ def check(report: ReportLike, rules: RuleSet | str | os.PathLike[str] | Sequence
                             f"not {kind})", file="<rules>")
     validation = validate(report)
     data = report.data
-    mapping = data if isinstance(data, Mapping) else {}
+    mapping = data if isinstance(data, (dict, Mapping)) else {}
     year = report_year(mapping.get("year"))
     fmt = validation.format.effective
     previous_data: Any = None

@@ -106,7 +106,11 @@ class Env:
 
 _LOOKUP_ERRORS = (KeyError, TypeError, IndexError)
 
+#: how many compiled reads of a path are kept for reuse
+_SHARED = 8192
 
+
+@lru_cache(maxsize=_SHARED)
 def raw_getter(ref: ir.Ref) -> Fn:
     """A closure returning the raw value at ``ref`` or raising Unavailable."""
     parts = ref.parts
@@ -204,6 +208,13 @@ _REQUIRED_GETTERS: dict[int, Callable[..., Fn]] = {
 }
 
 
+@lru_cache(maxsize=_SHARED)
+def _subscripts(parts: tuple[str, ...]) -> Fn:
+    """The subscript chain of a path of 1–5 keys, MISSING when it breaks."""
+    return _REQUIRED_GETTERS[len(parts)](*parts)
+
+
+@lru_cache(maxsize=_SHARED)
 def maybe_getter(ref: ir.Ref, optional_from: int = -1) -> Fn:
     """A closure returning the value at ``ref``, or MISSING.
 
@@ -215,7 +226,7 @@ def maybe_getter(ref: ir.Ref, optional_from: int = -1) -> Fn:
     parts = ref.parts
     previous = ref.root == "previous"
     if optional_from < 0 and not previous and 1 <= len(parts) <= 5:
-        return _REQUIRED_GETTERS[len(parts)](*parts)
+        return _subscripts(parts)
     cut = optional_from if optional_from >= 0 else len(parts)
     prefix, optional, rest = parts[:cut], parts[cut:cut + 1], parts[cut + 1:]
 
@@ -300,6 +311,7 @@ def rel_getter(path: ir.PathSlot) -> Fn:
     return get
 
 
+@lru_cache(maxsize=_SHARED)
 def at_resolver(at: ir.Ref | ir.PathSlot) -> Callable[[Env], ir.Ref]:
     """The Ref a finding points at, for a static or a loop-relative ``at``."""
     if isinstance(at, ir.Ref):
@@ -307,6 +319,7 @@ def at_resolver(at: ir.Ref | ir.PathSlot) -> Callable[[Env], ir.Ref]:
     return lambda env: rel_ref(at, env)
 
 
+@lru_cache(maxsize=_SHARED)
 def exists_fn(ref: ir.Ref) -> Callable[[Env], bool]:
     """A closure telling whether ``ref`` is present (without raising: the
     keys asked about are usually the absent ``x_`` extensions)."""
@@ -323,7 +336,7 @@ def exists_fn(ref: ir.Ref) -> Callable[[Env], bool]:
         # Usually asked of an x_ key the report does not have: the parent is
         # fetched (present in every report) and the key looked up, without
         # the cost of raising KeyError.
-        parent_get = _REQUIRED_GETTERS[len(ref.parts) - 1](*ref.parts[:-1])
+        parent_get = _subscripts(ref.parts[:-1])
         last = ref.parts[-1]
 
         def exists_key(env: Env) -> bool:
@@ -347,12 +360,13 @@ def _number_read(get: Fn, ref: ir.Ref | ir.PathSlot) -> Fn:
     return read
 
 
+@lru_cache(maxsize=_SHARED)
 def _static_number_read(ref: ir.Ref) -> Fn | None:
     """One closure that subscripts and type-checks a number cell of the
     report (the read every identity does many times)."""
     if ref.root != "report" or not 1 <= len(ref.parts) <= 5:
         return None
-    get = _REQUIRED_GETTERS[len(ref.parts)](*ref.parts)
+    get = _subscripts(ref.parts)
 
     def read(env: Env) -> Any:
         value = get(env)
@@ -382,31 +396,39 @@ def _rel_number_read(path: ir.PathSlot) -> Fn:
     return read
 
 
-def _read(ref: ir.Ref | ir.PathSlot, traced: bool) -> Fn:
+@lru_cache(maxsize=_SHARED)
+def _plain_read(ref: ir.Ref | ir.PathSlot) -> Fn:
+    """The read of ``ref`` with the check of its kind: one closure for every
+    expression of the rules that reads that path."""
     kind = ref.kind
-    fused = _static_number_read(ref) if isinstance(ref, ir.Ref) and (
-        kind in CELL_KINDS or kind == "integer") else None
-    if isinstance(ref, ir.PathSlot) and not ref.rel and kind in CELL_KINDS and ref.checked:
+    number = kind in CELL_KINDS or kind == "integer"
+    if isinstance(ref, ir.Ref):
+        fused = _static_number_read(ref) if number else None
+        if fused is not None:
+            return fused
+    elif kind in CELL_KINDS and not ref.rel and ref.checked:
         # The loop already checked the item is a number (or blank).
         slot = ref.slot
-        fused = lambda env: env.vars[slot]  # noqa: E731 - the read itself
-    if isinstance(ref, ir.PathSlot) and len(ref.rel) == 1 and not ref.previous and \
-            kind in CELL_KINDS:
-        fused = _rel_number_read(ref)
+        return lambda env: env.vars[slot]
+    elif kind in CELL_KINDS and len(ref.rel) == 1 and not ref.previous:
+        return _rel_number_read(ref)
     get = raw_getter(ref) if isinstance(ref, ir.Ref) else rel_getter(ref)
-    if fused is not None:
-        read = fused
-    elif kind in CELL_KINDS or kind == "integer":
-        read = _number_read(get, ref)
-    elif kind in ("text", "string", "date", "enum"):
+    if number:
+        return _number_read(get, ref)
+    if kind in ("text", "string", "date", "enum"):
 
         def read(env: Env) -> Any:
             value = get(env)
             if value.__class__ is str:
                 return value
             raise Unavailable("value", ref if isinstance(ref, ir.Ref) else rel_ref(ref, env), value)
-    else:
-        read = get
+
+        return read
+    return get
+
+
+def _read(ref: ir.Ref | ir.PathSlot, traced: bool) -> Fn:
+    read = _plain_read(ref)
     if not traced:
         return read
 
@@ -688,6 +710,10 @@ def _slow(env: Env) -> Any:
     raise _Slow
 
 
+def _slow_fn() -> Fn:
+    return _slow
+
+
 def _lazy(make: Callable[[], Fn]) -> Fn:
     """``make()``, compiled on the first call: the plain way behind a fused
     one runs only on an unusual report, and compiling it for every
@@ -708,7 +734,7 @@ def _compare_chain(expr: ir.Cmp) -> Fn | None:
     of the tables) as the sign of one fused sum ``a + b … − c − d …``:
     exact numbers compare as their difference does. Anything unusual
     re-runs the plain comparison, which says precisely what is wrong."""
-    chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), lambda: _slow)
+    chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), _slow_fn)
     if chain is None:
         return None
     plain = _lazy(lambda: compile_expr(expr, chains=False))

@@ -100,7 +100,10 @@ class AssertC:
         else:
             self.cond = compile_expr(cond) if cond is not None else None
         at = inst.at
-        self.at_get = raw_getter(at) if isinstance(at, ir.Ref) else rel_getter(at)
+        #: the cell an identity is about (a blank there is a finding itself)
+        self.at_get: Fn | None = None
+        if self.identity:
+            self.at_get = raw_getter(at) if isinstance(at, ir.Ref) else rel_getter(at)
         self.at_of = at_resolver(at)
         self.presence = tuple(exists_fn(ref) for ref in inst.presence)
         self._traced: Fn | None = None
@@ -133,7 +136,7 @@ class AssertC:
             for present in self.presence:
                 if not present(env):
                     return
-            if self.identity and self.at_get(env) is None:
+            if self.at_get is not None and self.at_get(env) is None:
                 run.failures.append((self, list(env.vars), self.at_of(env)))
                 return
             ok = self.cond(env) if self.cond is not None else False
@@ -912,13 +915,13 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
               previous_reason: Message | None, diagnose: bool, tables_format: str | None,
               previous_format: str | None) -> Evaluation:
     result = Evaluation()
-    if not isinstance(document, Mapping):
+    if not isinstance(document, (dict, Mapping)):  # (a dict answers without abc)
         for rule in compiled.rules:
             result.not_evaluated.append(NotEvaluated(
                 rule.rule_id, Message("报告不是 JSON 对象", "the report is not a JSON object")))
         return result
-    env = Env(document, previous if isinstance(previous, Mapping) else None, compiled.slots,
-              compiled.fmt)
+    env = Env(document, previous if isinstance(previous, (dict, Mapping)) else None,
+              compiled.slots, compiled.fmt)
     if tables_format is not None:
         env.cache["tables_format"] = tables_format
     failures: list[_Failure] = []
@@ -929,7 +932,7 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
     def add_ne(rule_id: str, reason: Message, pointer: str = "", label: str = "") -> None:
         key = (rule_id, pointer, reason.zh)
         if key not in not_evaluated:
-            not_evaluated[key] = NotEvaluated(rule_id, reason, pointer, label)
+            not_evaluated[key] = _not_evaluated(rule_id, reason, pointer, label)
             not_evaluated_rules.add(rule_id)
 
     failing: set[tuple[str, str]] = set()  # before any judgement, as failing_keys has them
@@ -946,7 +949,8 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
             return
         for reason, pointer, label in outcome.not_evaluated:
             add_ne(rule.rule_id, reason, pointer, label)
-        failing.update(_failing(rule, outcome))
+        if outcome.failures:
+            failing.update(_failing(rule, outcome))
         count = outcome.evaluated
         for stmt, vars_, at in outcome.failures:
             if (rule.rule_id, at.pointer) in reported:
@@ -999,6 +1003,22 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
         except _DATA_ERRORS:
             result.diagnoses = []  # a diagnosis is a help: without one, the findings stand
     return result
+
+
+_NE_RECORDS: dict[tuple[str, str, str, str, str], NotEvaluated] = {}
+
+
+def _not_evaluated(rule_id: str, reason: Message, pointer: str, label: str) -> NotEvaluated:
+    """The record of a rule not evaluated: made once for all the reports
+    that give the same reason (a continuity rule without last year's report
+    on every report of a batch), as a value it can be shared."""
+    key = (rule_id, pointer, label, reason.zh, reason.en)
+    found = _NE_RECORDS.get(key)
+    if found is None:
+        if len(_NE_RECORDS) >= 4096:
+            _NE_RECORDS.clear()  # a bound, not an LRU: the same few reasons recur
+        found = _NE_RECORDS[key] = NotEvaluated(rule_id, reason, pointer, label)
+    return found
 
 
 def _not_an_object(document: Mapping[str, Any], at: ir.Ref) -> tuple[str, ...] | None:
@@ -1056,7 +1076,7 @@ def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env:
     base = env.with_vars(vars_)
     if stmt.identity:
         try:
-            at_value = stmt.at_get(base)
+            at_value = stmt.at_get(base) if stmt.at_get is not None else MISSING
         except Unavailable:
             at_value = MISSING
         if at_value is None:

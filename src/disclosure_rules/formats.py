@@ -37,8 +37,9 @@ def report_organ(document: Any) -> str | None:
     """The organ name a report states (``organ.name``, a text that is not
     blank), as written; None otherwise. The one reading of it: the result,
     pairing and the continuity rules' organ check use it."""
-    organ = document.get("organ") if isinstance(document, Mapping) else None
-    name = organ.get("name") if isinstance(organ, Mapping) else None
+    # (a dict is asked first: the Mapping test is a call into abc)
+    organ = document.get("organ") if isinstance(document, (dict, Mapping)) else None
+    name = organ.get("name") if isinstance(organ, (dict, Mapping)) else None
     return name if isinstance(name, str) and name.strip() else None
 
 
@@ -133,7 +134,7 @@ def _scan(document: Mapping[str, Any]) -> dict[Format, list[tuple[str, ...]]]:
 
 def analyse_format(document: Any) -> FormatInfo:
     """The :class:`FormatInfo` of a parsed document (any JSON value)."""
-    if not isinstance(document, Mapping):
+    if not isinstance(document, (dict, Mapping)):  # (a dict answers without abc)
         return FormatInfo(None, None, None, False, {"2019": (), "2021": ()})
     declared_raw = document.get("format")
     declared: Format | None = declared_raw if declared_raw in ("2019", "2021") else None

@@ -134,6 +134,9 @@ def load_report(source: str | bytes | os.PathLike[str] | Mapping[str, Any], *,
             another type; the message names its JSON Pointer); ``source`` is
             none of these (a list: give it as JSON text to have it checked).
     """
+    if isinstance(source, str) and type(source) is str and not _looks_like_path(source):
+        # the usual call, text, decided before the (slower) abstract type tests
+        return parse_document(source.lstrip("\ufeff"), name=name or "<string>")
     if isinstance(source, Mapping):
         label = name or "<object>"
         return Report(data=_normalise(source, label), name=label, syntax="object")

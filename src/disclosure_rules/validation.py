@@ -327,7 +327,7 @@ def validate(report: Report | Any) -> Validation:
     info = analyse_format(data)
     fmt = info.effective
     if is_valid(data, fmt):
-        finding = _format_finding(info, data, []) if isinstance(data, Mapping) else None
+        finding = _format_finding(info, data, []) if isinstance(data, (dict, Mapping)) else None
         return Validation(findings=(finding,) if finding else (), format=info, valid=True)
     regions = _regions(info, fmt) if info.mixed else []
     findings: list[Finding] = []
