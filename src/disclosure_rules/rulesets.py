@@ -22,7 +22,7 @@ from typing import Any
 
 from . import ast, ir
 from .checker import Checker, _Fail, check_rule
-from .engine import CompiledFormat, compile_rule, fuse_cell_loops
+from .engine import CompiledFormat, CompiledRule, compile_rule, fuse_cell_loops
 from .errors import DocumentError, Problem, RuleCompileError
 from .findings import Message, Severity
 from .layout import FORMATS, Format
@@ -220,7 +220,7 @@ class RuleSet:
         compiled = self._compiled.get(fmt)
         if compiled is None:
             if fmt not in self._rules_by_fmt:
-                self._rules_by_fmt[fmt] = tuple(compile_rule(r) for r in self._ir[fmt])
+                self._rules_by_fmt[fmt] = self._compile_rules(fmt)
             rules = fuse_cell_loops(
                 [r for r in self._rules_by_fmt[fmt] if self.active(r.rule_id)])
             slots = max((r.info.slots for r in rules), default=0)
@@ -233,6 +233,18 @@ class RuleSet:
             compiled = CompiledFormat(fmt, rules, overrides, slots, skipped)
             self._compiled[fmt] = compiled
         return compiled
+
+    def _compile_rules(self, fmt: Format) -> tuple[CompiledRule, ...]:
+        """Every rule of ``fmt``, compiled. A rule that reads the same in the
+        other format, already compiled (most do: the sections, the
+        narrative, table 四), shares its closures: a batch of reports of
+        both formats then keeps one copy of them in the processor's cache."""
+        done = {rule.rule_id: rule for rules in self._rules_by_fmt.values() for rule in rules}
+        compiled = []
+        for rule in self._ir[fmt]:
+            twin = done.get(rule.rule_id)
+            compiled.append(twin if twin is not None and twin.info == rule else compile_rule(rule))
+        return tuple(compiled)
 
     def compile_all(self) -> RuleSet:
         """Compile both formats now (instead of on first use)."""
