@@ -663,11 +663,12 @@ def _add(node: Any, ones: tuple[str, ...], twos: tuple[tuple[str, str], ...],
     return total
 
 
-def _sum_chain(expr: ir.Expr, make_plain: Callable[[], Fn]) -> Fn | None:
+def _sum_chain(expr: ir.Expr, plain_expr: ir.Expr | None) -> Fn | None:
     """``a + b − c + sum(…) …`` as one closure: the cells are read straight
     from the report below their common prefix, blanks count as 0, and the
     other terms are called. Anything unusual (a missing key, a value that is
-    not a number) re-runs ``plain``, which says precisely what is wrong.
+    not a number) re-runs ``plain_expr`` compiled the plain way, which says
+    precisely what is wrong (None: raise _Slow for the caller to do so).
     None when the chain reads too few cells to be worth it."""
     terms: list[tuple[int, ir.Expr]] = []
     _terms(expr, 1, terms)
@@ -675,7 +676,7 @@ def _sum_chain(expr: ir.Expr, make_plain: Callable[[], Fn]) -> Fn | None:
     cells = [(sign, path) for sign, path in paths if path is not None]
     if len(cells) < 3:
         return None
-    plain = _lazy(make_plain)
+    plain = _Plain(plain_expr)
     others = tuple((sign, compile_expr(term)) for (sign, term), (_, path)
                    in zip(terms, paths, strict=True) if path is None)
     prefix = cells[0][1]
@@ -710,23 +711,25 @@ def _slow(env: Env) -> Any:
     raise _Slow
 
 
-def _slow_fn() -> Fn:
-    return _slow
+class _Plain:
+    """The plain way behind a fused one, compiled on its first call: it runs
+    only on an unusual report, and compiling it for every assertion of
+    every rule at load would cost more than the rest. (An object, not a
+    closure: the pack holds hundreds of them, and small objects kept apart
+    from the closures that do run keep those dense in the cache.)"""
 
+    __slots__ = ("compiled", "expr")
 
-def _lazy(make: Callable[[], Fn]) -> Fn:
-    """``make()``, compiled on the first call: the plain way behind a fused
-    one runs only on an unusual report, and compiling it for every
-    assertion of every rule at load would cost more than the rest."""
-    compiled: Fn | None = None
+    def __init__(self, expr: ir.Expr | None) -> None:
+        self.expr = expr
+        self.compiled: Fn | None = None
 
-    def plain(env: Env) -> Any:
-        nonlocal compiled
+    def __call__(self, env: Env) -> Any:
+        compiled = self.compiled
         if compiled is None:
-            compiled = make()
+            expr = self.expr
+            compiled = self.compiled = _slow if expr is None else compile_expr(expr, chains=False)
         return compiled(env)
-
-    return plain
 
 
 def _compare_chain(expr: ir.Cmp) -> Fn | None:
@@ -734,10 +737,10 @@ def _compare_chain(expr: ir.Cmp) -> Fn | None:
     of the tables) as the sign of one fused sum ``a + b … − c − d …``:
     exact numbers compare as their difference does. Anything unusual
     re-runs the plain comparison, which says precisely what is wrong."""
-    chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), _slow_fn)
+    chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), None)
     if chain is None:
         return None
-    plain = _lazy(lambda: compile_expr(expr, chains=False))
+    plain = _Plain(expr)
     test = COMPARE[expr.op]
 
     def compare(env: Env) -> bool:
@@ -855,7 +858,7 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
         if expr.op in "+-" and fuse:
             # The whole chain at once, from its top (the terms below are not
             # fused again: that would be quadratic in the chain's length).
-            fused = _sum_chain(expr, lambda: compile_expr(expr, chains=False))
+            fused = _sum_chain(expr, expr)
             if fused is not None:
                 return fused
         return _arith(expr.op, sub(expr.left), sub(expr.right))
@@ -904,7 +907,7 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     if isinstance(expr, ir.Agg):
         if expr.func == "sum" and isinstance(expr.arg, ir.ListI) and not traced and \
                 all(i.present is None and i.guard is None for i in expr.arg.items):
-            fused = _sum_chain(expr, lambda: compile_expr(expr, chains=False)) if fuse \
+            fused = _sum_chain(expr, expr) if fuse \
                 else None
             return fused or _static_sum(tuple(sub(i.value) for i in expr.arg.items))
         arg = sub(expr.arg)
