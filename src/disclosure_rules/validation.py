@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .fastschema import Unsupported, compile_schema, is_date, is_integer, is_number
+from .fastschema import Unsupported, compile_schemas, is_date, is_integer, is_number
 from .findings import Finding, Message
 from .formats import FormatInfo, analyse_format
 from .layout import (
@@ -103,7 +103,8 @@ def _validators() -> dict[Format, Any]:
 def _fast() -> dict[Format, Any]:
     docs = schema_documents()
     try:
-        return {fmt: compile_schema(docs, name) for fmt, name in SCHEMA_FILES.items()}
+        checks = compile_schemas(docs, tuple(SCHEMA_FILES.values()))
+        return {fmt: checks[name] for fmt, name in SCHEMA_FILES.items()}
     except Unsupported:
         validators = _validators()
         return {fmt: validators[fmt].is_valid for fmt in SCHEMA_FILES}
