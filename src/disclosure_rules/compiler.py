@@ -793,6 +793,11 @@ def compile_expr(expr: ir.Expr, traced: bool = False, *, chains: bool = True) ->
     return record
 
 
+@lru_cache(maxsize=_SHARED)
+def _constant(kind: str, value: Any) -> Fn:
+    return lambda env: value
+
+
 def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     def sub(e: ir.Expr) -> Fn:
         return compile_expr(e, traced, chains=chains)
@@ -801,7 +806,11 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
 
     if isinstance(expr, ir.K):
         value = expr.value
-        return lambda env: value
+        if value is None or value.__class__ in (int, str, bool):
+            # one closure per constant (0, "2021" … recur across the rules);
+            # the type is part of the key: 0 == False
+            return _constant(value.__class__.__name__, value)
+        return lambda env: value  # (a Decimal keeps its own digits: 1.0 is not 1.00)
     if isinstance(expr, ir.Read):
         return _read(expr.ref, traced)
     if isinstance(expr, ir.Rel):
