@@ -13,6 +13,13 @@ report. Instructions are not time: the engine's closures touch more memory
 per instruction than the hand-written code, so its time ratio is higher
 than its instruction ratio. Both are printed by the two scripts; neither is
 a test. Needs ``valgrind`` on the PATH (takes a minute or two).
+
+    python benchmarks/bench_instructions.py --l2 1048576
+
+also simulates the caches, with the last level the size of one core's L2
+(1 MiB on the development machine), and prints the lines each side misses
+there per report: what does not fit in L2 is fetched from the L3 that other
+tenants of a shared machine use too (several minutes).
 """
 
 from __future__ import annotations
@@ -52,23 +59,35 @@ elif mode == "hand":
 """
 
 
-def instructions(script: Path, mode: str) -> int:
-    """Instructions executed by ``script mode`` (cachegrind's I refs)."""
+_COUNTS = {"instructions": r"I\s+refs:", "L2 data misses": r"LLd misses:",
+           "L2 code misses": r"LLi misses:"}
+
+
+def counts(script: Path, mode: str, l2: int | None) -> dict[str, int]:
+    """What cachegrind counts for ``script mode``: instructions (I refs)
+    and, with ``l2`` (bytes), the misses of a last-level cache that size."""
+    cache = ["--cache-sim=yes", f"--LL={l2},16,64"] if l2 else ["--cache-sim=no"]
     with tempfile.TemporaryDirectory() as scratch:
         done = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+            ["valgrind", "--tool=cachegrind", *cache,
              f"--cachegrind-out-file={scratch}/out", sys.executable, str(script), mode],
             capture_output=True, text=True, check=True,
             env={**os.environ, "DISCLOSURE_RULES_CACHE": ""})
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if found is None:
+    found: dict[str, int] = {}
+    for name, label in _COUNTS.items():
+        match = re.search(label + r"\s+([\d,]+)", done.stderr)
+        if match is not None:
+            found[name] = int(match.group(1).replace(",", ""))
+    if "instructions" not in found:
         raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr}")
-    return int(found.group(1).replace(",", ""))
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="generated reports (default 200)")
+    parser.add_argument("--l2", type=int, default=None, metavar="BYTES",
+                        help="also simulate the caches, the last level this size (a power of 2)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: nothing to count with")
@@ -76,13 +95,18 @@ def main() -> None:
         script = Path(scratch) / "work.py"
         script.write_text(_WORK.format(src=str(ROOT / "src"), tests=str(ROOT / "tests"),
                                        bench=str(ROOT / "benchmarks"), n=args.n), "utf-8")
-        setup = instructions(script, "setup")
-        hand = (instructions(script, "hand") - setup) / args.n
-        ours = (instructions(script, "engine") - setup) / args.n
-    print(f"reports: {args.n}; instructions per report (cachegrind)")
-    print(f"hand-written checker           {hand / 1e6:8.2f} M")
-    print(f"disclosure_rules.check         {ours / 1e6:8.2f} M")
-    print(f"ratio engine / hand-written    {ours / hand:8.2f}")
+        setup = counts(script, "setup", args.l2)
+        hand, ours = (counts(script, mode, args.l2) for mode in ("hand", "engine"))
+    per = {name: ((hand[name] - setup[name]) / args.n, (ours[name] - setup[name]) / args.n)
+           for name in setup}
+    print(f"reports: {args.n}; per report (cachegrind)")
+    print(f"instructions: hand-written {per['instructions'][0] / 1e6:.2f} M, "
+          f"disclosure_rules.check {per['instructions'][1] / 1e6:.2f} M, "
+          f"ratio {per['instructions'][1] / per['instructions'][0]:.2f}")
+    for name in ("L2 data misses", "L2 code misses"):
+        if name in per:
+            print(f"{name} ({args.l2} B): hand-written {per[name][0]:,.0f}, "
+                  f"disclosure_rules.check {per[name][1]:,.0f} lines")
 
 
 if __name__ == "__main__":
