@@ -154,7 +154,7 @@ def _missing() -> Any:
 
 
 def _required1(a: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env) -> Any:
+    def get(env: Env, a: str = a, missing: Callable[[], Any] = missing) -> Any:
         try:
             return env.doc[a]
         except _LOOKUP_ERRORS:
@@ -164,7 +164,7 @@ def _required1(a: str, missing: Callable[[], Any] = _missing) -> Fn:
 
 
 def _required2(a: str, b: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env) -> Any:
+    def get(env: Env, a: str = a, b: str = b, missing: Callable[[], Any] = missing) -> Any:
         try:
             return env.doc[a][b]
         except _LOOKUP_ERRORS:
@@ -174,7 +174,8 @@ def _required2(a: str, b: str, missing: Callable[[], Any] = _missing) -> Fn:
 
 
 def _required3(a: str, b: str, c: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env) -> Any:
+    def get(env: Env, a: str = a, b: str = b, c: str = c,
+            missing: Callable[[], Any] = missing) -> Any:
         try:
             return env.doc[a][b][c]
         except _LOOKUP_ERRORS:
@@ -184,7 +185,8 @@ def _required3(a: str, b: str, c: str, missing: Callable[[], Any] = _missing) ->
 
 
 def _required4(a: str, b: str, c: str, d: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env) -> Any:
+    def get(env: Env, a: str = a, b: str = b, c: str = c, d: str = d,
+            missing: Callable[[], Any] = missing) -> Any:
         try:
             return env.doc[a][b][c][d]
         except _LOOKUP_ERRORS:
@@ -194,7 +196,8 @@ def _required4(a: str, b: str, c: str, d: str, missing: Callable[[], Any] = _mis
 
 
 def _required5(a: str, b: str, c: str, d: str, e: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env) -> Any:
+    def get(env: Env, a: str = a, b: str = b, c: str = c, d: str = d, e: str = e,
+            missing: Callable[[], Any] = missing) -> Any:
         try:
             return env.doc[a][b][c][d][e]
         except _LOOKUP_ERRORS:
@@ -202,6 +205,12 @@ def _required5(a: str, b: str, c: str, d: str, e: str, missing: Callable[[], Any
 
     return get
 
+
+# The closures of this module that run on every report take what they were
+# made with as default arguments, not as closure cells: read as locals, and
+# without a cell object per value. The pack holds thousands of them, and
+# fewer objects keep the engine's working set within a core's L2 cache
+# (benchmarks/README.md). Nothing ever passes those arguments.
 
 _REQUIRED_GETTERS: dict[int, Callable[..., Fn]] = {
     1: _required1, 2: _required2, 3: _required3, 4: _required4, 5: _required5,
@@ -336,10 +345,10 @@ def exists_fn(ref: ir.Ref) -> Callable[[Env], bool]:
         # Usually asked of an x_ key the report does not have: the parent is
         # fetched (present in every report) and the key looked up, without
         # the cost of raising KeyError.
-        parent_get = _subscripts(ref.parts[:-1])
-        last = ref.parts[-1]
+        parent_of = _subscripts(ref.parts[:-1])
 
-        def exists_key(env: Env) -> bool:
+        def exists_key(env: Env, parent_get: Fn = parent_of, last: str = ref.parts[-1],
+                       get: Fn = get) -> bool:
             parent = parent_get(env)
             if parent.__class__ is dict:
                 return last in parent
@@ -366,9 +375,9 @@ def _static_number_read(ref: ir.Ref) -> Fn | None:
     report (the read every identity does many times)."""
     if ref.root != "report" or not 1 <= len(ref.parts) <= 5:
         return None
-    get = _subscripts(ref.parts)
+    subscripts = _subscripts(ref.parts)
 
-    def read(env: Env) -> Any:
+    def read(env: Env, get: Fn = subscripts, ref: ir.Ref = ref) -> Any:
         value = get(env)
         cls = value.__class__
         if cls is int or value is None or cls is Decimal:
@@ -690,7 +699,9 @@ def _sum_chain(expr: ir.Expr, plain_expr: ir.Expr | None) -> Fn | None:
     minus = _by_depth(path[cut:] for sign, path in cells if sign < 0)
     subtracts = any(minus)
 
-    def chain(env: Env) -> Any:
+    def chain(env: Env, prefix: tuple[str, ...] = tuple(prefix), plus: _Depths = plus,
+              minus: _Depths = minus, subtracts: bool = subtracts, plain: Fn = plain,
+              others: tuple[tuple[int, Fn], ...] = others) -> Any:
         try:
             node = env.doc
             for key in prefix:
@@ -740,10 +751,10 @@ def _compare_chain(expr: ir.Cmp) -> Fn | None:
     chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), None)
     if chain is None:
         return None
-    plain = _Plain(expr)
-    test = COMPARE[expr.op]
+    slow = _Plain(expr)
 
-    def compare(env: Env) -> bool:
+    def compare(env: Env, chain: Fn = chain, plain: Fn = slow,
+                test: Callable[[Any, Any], bool] = COMPARE[expr.op]) -> bool:
         try:
             difference = chain(env)
         except _Slow:
@@ -795,7 +806,10 @@ def compile_expr(expr: ir.Expr, traced: bool = False, *, chains: bool = True) ->
 
 @lru_cache(maxsize=_SHARED)
 def _constant(kind: str, value: Any) -> Fn:
-    return lambda env: value
+    def constant(env: Env, value: Any = value) -> Any:
+        return value
+
+    return constant
 
 
 def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
@@ -1202,9 +1216,12 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
         if isinstance(text, ir.Read) and text.ref.root == "report" and \
                 len(text.ref.parts) in _REQUIRED_GETTERS:
             # f(overview.text, …): one subscript chain, then the pattern
-            get = _REQUIRED_GETTERS[len(text.ref.parts)](*text.ref.parts)
+            subscripts = _subscripts(text.ref.parts)
 
-            def call_static_text(env: Env) -> Any:
+            def call_static_text(env: Env, get: Fn = subscripts,
+                                 literals: tuple[bytes, ...] = literals,
+                                 empty_list: bool = empty_list,
+                                 bound: Callable[[str], Any] = bound, plain: Fn = plain) -> Any:
                 value = get(env)
                 if value.__class__ is str:
                     if literals:
