@@ -237,9 +237,9 @@ def maybe_getter(ref: ir.Ref, optional_from: int = -1) -> Fn:
     if optional_from < 0 and not previous and 1 <= len(parts) <= 5:
         return _subscripts(parts)
     cut = optional_from if optional_from >= 0 else len(parts)
-    prefix, optional, rest = parts[:cut], parts[cut:cut + 1], parts[cut + 1:]
-
-    def get(env: Env) -> Any:
+    def get(env: Env, previous: bool = previous, prefix: tuple[str, ...] = parts[:cut],
+            optional: tuple[str, ...] = parts[cut:cut + 1],
+            rest: tuple[str, ...] = parts[cut + 1:]) -> Any:
         node = env.prev if previous else env.doc
         if node is None:
             return MISSING
@@ -496,7 +496,7 @@ def _compare_constant(op: str, left: Fn, constant: Any) -> Fn:
     """``x op 0`` and the like: the constant is captured, not called."""
     if op == ">=":
 
-        def ge_k(env: Env) -> bool:
+        def ge_k(env: Env, left: Fn = left, constant: Any = constant) -> bool:
             a = left(env)
             try:
                 return bool((0 if a is None else a) >= constant)
@@ -506,14 +506,13 @@ def _compare_constant(op: str, left: Fn, constant: Any) -> Fn:
         return ge_k
     if op == "==":
 
-        def eq_k(env: Env) -> bool:
+        def eq_k(env: Env, left: Fn = left, constant: Any = constant) -> bool:
             a = left(env)
             return bool((0 if a is None else a) == constant)
 
         return eq_k
-    test = COMPARE[op]
-
-    def other_k(env: Env) -> bool:
+    def other_k(env: Env, left: Fn = left, constant: Any = constant,
+                test: Callable[[Any, Any], bool] = COMPARE[op]) -> bool:
         a = left(env)
         try:
             return test(0 if a is None else a, constant)
@@ -529,14 +528,14 @@ def _compare(op: str, left: Fn, right: Fn) -> Fn:
     # closures of their own, without the operator table's extra call.
     if op == "==":
 
-        def eq(env: Env) -> bool:
+        def eq(env: Env, left: Fn = left, right: Fn = right) -> bool:
             a, b = left(env), right(env)
             return bool((0 if a is None else a) == (0 if b is None else b))
 
         return eq
     if op == "!=":
 
-        def ne(env: Env) -> bool:
+        def ne(env: Env, left: Fn = left, right: Fn = right) -> bool:
             a, b = left(env), right(env)
             return bool((0 if a is None else a) != (0 if b is None else b))
 
@@ -627,15 +626,26 @@ _Depths = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, s
                 tuple[tuple[str, ...], ...]]
 
 
+#: the key tuples of the fused sums, one copy of each (many sums read the
+#: same cells: fewer objects, fewer cache lines)
+_KEYS: dict[Any, Any] = {}
+
+
+def _shared(keys: Any) -> Any:
+    if len(_KEYS) >= 65536:
+        _KEYS.clear()  # a bound: a process that loads rule set after rule set
+    return _KEYS.setdefault(keys, keys)
+
+
 def _by_depth(rests: Iterable[tuple[str, ...]]) -> _Depths:
     """Relative paths grouped as one key, two keys, three keys and the rest
     (the first three are read without an inner loop)."""
     every = tuple(rests)
-    ones = tuple(r[0] for r in every if len(r) == 1)
-    twos = tuple((r[0], r[1]) for r in every if len(r) == 2)
-    threes = tuple((r[0], r[1], r[2]) for r in every if len(r) == 3)
-    longer = tuple(r for r in every if not 1 <= len(r) <= 3)
-    return ones, twos, threes, longer
+    ones = _shared(tuple(r[0] for r in every if len(r) == 1))
+    twos = _shared(tuple(_shared((r[0], r[1])) for r in every if len(r) == 2))
+    threes = _shared(tuple(_shared((r[0], r[1], r[2])) for r in every if len(r) == 3))
+    longer = _shared(tuple(_shared(r) for r in every if not 1 <= len(r) <= 3))
+    return _shared((ones, twos, threes, longer))  # type: ignore[no-any-return]
 
 
 def _add(node: Any, ones: tuple[str, ...], twos: tuple[tuple[str, str], ...],
@@ -812,6 +822,52 @@ def _constant(kind: str, value: Any) -> Fn:
     return constant
 
 
+@lru_cache(maxsize=_SHARED)
+def _var(slot: int) -> Fn:
+    def var(env: Env, slot: int = slot) -> Any:
+        return env.vars[slot]
+
+    return var
+
+
+@lru_cache(maxsize=_SHARED)
+def _blank(ref: ir.Ref) -> Fn:
+    getter = raw_getter(ref)
+
+    def blank(env: Env, get: Fn = getter) -> bool:
+        return get(env) is None
+
+    return blank
+
+
+def _logic(op: str, left: Fn, right: Fn) -> Fn:
+    if op == "and":
+
+        def both(env: Env, left: Fn = left, right: Fn = right) -> bool:
+            return bool(left(env)) and bool(right(env))
+
+        return both
+
+    def either(env: Env, left: Fn = left, right: Fn = right) -> bool:
+        return bool(left(env)) or bool(right(env))
+
+    return either
+
+
+def _if(cond: Fn, then: Fn, other: Fn) -> Fn:
+    def choose(env: Env, cond: Fn = cond, then: Fn = then, other: Fn = other) -> Any:
+        return then(env) if cond(env) else other(env)
+
+    return choose
+
+
+def _aggregate_of(func: str, arg: Fn) -> Fn:
+    def aggregate(env: Env, func: str = func, arg: Fn = arg) -> Any:
+        return _aggregate(func, arg(env))
+
+    return aggregate
+
+
 def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     def sub(e: ir.Expr) -> Fn:
         return compile_expr(e, traced, chains=chains)
@@ -870,13 +926,11 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     if isinstance(expr, ir.RelInfo):
         return _rel_info(expr.path, expr.attr)
     if isinstance(expr, ir.Var):
-        slot = expr.slot
-        return lambda env: env.vars[slot]
+        return _var(expr.slot)
     if isinstance(expr, ir.Exists):
         return exists_fn(expr.ref)
     if isinstance(expr, ir.Blank):
-        get = raw_getter(expr.ref)
-        return lambda env: get(env) is None
+        return _blank(expr.ref)
     if isinstance(expr, ir.Arith):
         if expr.op in "+-" and fuse:
             # The whole chain at once, from its top (the terms below are not
@@ -899,10 +953,7 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
             return _compare_constant(expr.op, sub(expr.left), expr.right.value)
         return _compare(expr.op, sub(expr.left), sub(expr.right))
     if isinstance(expr, ir.Logic):
-        left, right = sub(expr.left), sub(expr.right)
-        if expr.op == "and":
-            return lambda env: bool(left(env)) and bool(right(env))
-        return lambda env: bool(left(env)) or bool(right(env))
+        return _logic(expr.op, sub(expr.left), sub(expr.right))
     if isinstance(expr, ir.NotI):
         inner = expr.operand
         if not traced and isinstance(inner, ir.RelTest) and inner.test == "blank" \
@@ -912,8 +963,7 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
         operand = sub(expr.operand)
         return lambda env: not operand(env)
     if isinstance(expr, ir.IfI):
-        cond, then, other = sub(expr.cond), sub(expr.then), sub(expr.otherwise)
-        return lambda env: then(env) if cond(env) else other(env)
+        return _if(sub(expr.cond), sub(expr.then), sub(expr.otherwise))
     if isinstance(expr, ir.InI):
         item, collection = sub(expr.item), sub(expr.collection)
         negated = expr.negated
@@ -933,9 +983,7 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
             fused = _sum_chain(expr, expr) if fuse \
                 else None
             return fused or _static_sum(tuple(sub(i.value) for i in expr.arg.items))
-        arg = sub(expr.arg)
-        func = expr.func
-        return lambda env: _aggregate(func, arg(env))
+        return _aggregate_of(expr.func, sub(expr.arg))
     if isinstance(expr, ir.Comp):
         return _comprehension(expr, traced)
     if isinstance(expr, ir.CallI):
@@ -1281,7 +1329,7 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
 
 
 def _call1(impl: Callable[[Any], Any], a0: Fn) -> Fn:
-    def call1(env: Env) -> Any:
+    def call1(env: Env, impl: Callable[[Any], Any] = impl, a0: Fn = a0) -> Any:
         try:
             return impl(a0(env))
         except EvalProblem as exc:
