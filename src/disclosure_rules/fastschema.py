@@ -174,10 +174,14 @@ class _Compiler:
             extra = _never
         else:
             extra = self.compile(additional, base)
-        get = props.get
         row = self._row(props, required)
 
-        def check(value: Any) -> bool:
+        # (what the check was made with is bound as default arguments, not
+        # closure cells: read as locals, and fewer objects to keep in cache)
+        def check(value: Any, other: bool = other, needed: frozenset[str] = needed,
+                  get: Callable[[str], Check | None] = props.get,
+                  patterns: list[tuple[re.Pattern[str], Check]] = patterns,
+                  extra: Check | None = extra) -> bool:
             if value.__class__ is not dict:
                 return other
             if not value.keys() >= needed:
@@ -200,9 +204,8 @@ class _Compiler:
 
         if row is None:
             return check
-        floor = row
-
-        def row_check(value: Any) -> bool:
+        def row_check(value: Any, needed: frozenset[str] = needed, floor: int = row,
+                      check: Check = check) -> bool:
             # A table row as almost every report writes it: exactly the
             # required columns, each an integer count. Tested in one pass
             # without a call per cell; anything else takes the full check.
