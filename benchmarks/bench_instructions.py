@@ -73,7 +73,7 @@ def counts(script: Path, mode: str, l2: int | None) -> dict[str, int]:
             ["valgrind", "--tool=cachegrind", *cache,
              f"--cachegrind-out-file={scratch}/out", sys.executable, str(script), mode],
             capture_output=True, text=True, check=True,
-            env={**os.environ, "DISCLOSURE_RULES_CACHE": ""})
+            env={**os.environ, "DISCLOSURE_RULES_CACHE": "", "PYTHONHASHSEED": "0"})
     found: dict[str, int] = {}
     for name, label in _COUNTS.items():
         match = re.search(label + r"\s+([\d,]+)", done.stderr)
