@@ -18,7 +18,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from . import ir
 from .functions import (
@@ -153,57 +153,71 @@ def _missing() -> Any:
     return MISSING
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _cold(fn: _F, **values: Any) -> _F:
+    """``fn`` holding ``values`` as its own attributes, reached through its
+    last parameter ``me`` (whose default becomes ``fn`` itself).
+
+    Every default argument is touched (its reference count) on every call.
+    A value that only an unusual report needs (the plain way behind a fused
+    sum, the Ref a message names) would be a cache line fetched on every
+    report for nothing; the function object is at hand anyway."""
+    fn.__dict__.update(values)
+    fn.__defaults__ = (*(fn.__defaults__ or (None,))[:-1], fn)
+    return fn
+
+
 def _required1(a: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env, a: str = a, missing: Callable[[], Any] = missing) -> Any:
+    def get(env: Env, a: str = a, me: Any = None) -> Any:
         try:
             return env.doc[a]
         except _LOOKUP_ERRORS:
-            return missing()
+            return me.missing()
 
-    return get
+    return _cold(get, missing=missing)
 
 
 def _required2(a: str, b: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env, a: str = a, b: str = b, missing: Callable[[], Any] = missing) -> Any:
+    def get(env: Env, a: str = a, b: str = b, me: Any = None) -> Any:
         try:
             return env.doc[a][b]
         except _LOOKUP_ERRORS:
-            return missing()
+            return me.missing()
 
-    return get
+    return _cold(get, missing=missing)
 
 
 def _required3(a: str, b: str, c: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env, a: str = a, b: str = b, c: str = c,
-            missing: Callable[[], Any] = missing) -> Any:
+    def get(env: Env, a: str = a, b: str = b, c: str = c, me: Any = None) -> Any:
         try:
             return env.doc[a][b][c]
         except _LOOKUP_ERRORS:
-            return missing()
+            return me.missing()
 
-    return get
+    return _cold(get, missing=missing)
 
 
 def _required4(a: str, b: str, c: str, d: str, missing: Callable[[], Any] = _missing) -> Fn:
-    def get(env: Env, a: str = a, b: str = b, c: str = c, d: str = d,
-            missing: Callable[[], Any] = missing) -> Any:
+    def get(env: Env, a: str = a, b: str = b, c: str = c, d: str = d, me: Any = None) -> Any:
         try:
             return env.doc[a][b][c][d]
         except _LOOKUP_ERRORS:
-            return missing()
+            return me.missing()
 
-    return get
+    return _cold(get, missing=missing)
 
 
 def _required5(a: str, b: str, c: str, d: str, e: str, missing: Callable[[], Any] = _missing) -> Fn:
     def get(env: Env, a: str = a, b: str = b, c: str = c, d: str = d, e: str = e,
-            missing: Callable[[], Any] = missing) -> Any:
+            me: Any = None) -> Any:
         try:
             return env.doc[a][b][c][d][e]
         except _LOOKUP_ERRORS:
-            return missing()
+            return me.missing()
 
-    return get
+    return _cold(get, missing=missing)
 
 
 # The closures of this module that run on every report take what they were
@@ -348,13 +362,13 @@ def exists_fn(ref: ir.Ref) -> Callable[[Env], bool]:
         parent_of = _subscripts(ref.parts[:-1])
 
         def exists_key(env: Env, parent_get: Fn = parent_of, last: str = ref.parts[-1],
-                       get: Fn = get) -> bool:
+                       me: Any = None) -> bool:
             parent = parent_get(env)
             if parent.__class__ is dict:
                 return last in parent
-            return get(env) is not MISSING
+            return me.get(env) is not MISSING
 
-        return exists_key
+        return _cold(exists_key, get=get)
     return lambda env: get(env) is not MISSING
 
 
@@ -377,16 +391,16 @@ def _static_number_read(ref: ir.Ref) -> Fn | None:
         return None
     subscripts = _subscripts(ref.parts)
 
-    def read(env: Env, get: Fn = subscripts, ref: ir.Ref = ref) -> Any:
+    def read(env: Env, get: Fn = subscripts, me: Any = None) -> Any:
         value = get(env)
         cls = value.__class__
         if cls is int or value is None or cls is Decimal:
             return value
         if value is MISSING:
-            raise Unavailable("missing", ref)
-        raise Unavailable("value", ref, value)
+            raise Unavailable("missing", me.ref)
+        raise Unavailable("value", me.ref, value)
 
-    return read
+    return _cold(read, ref=ref)
 
 
 def _rel_number_read(path: ir.PathSlot) -> Fn:
@@ -710,22 +724,22 @@ def _sum_chain(expr: ir.Expr, plain_expr: ir.Expr | None) -> Fn | None:
     subtracts = any(minus)
 
     def chain(env: Env, prefix: tuple[str, ...] = tuple(prefix), plus: _Depths = plus,
-              minus: _Depths = minus, subtracts: bool = subtracts, plain: Fn = plain,
-              others: tuple[tuple[int, Fn], ...] = others) -> Any:
+              minus: _Depths = minus, subtracts: bool = subtracts,
+              others: tuple[tuple[int, Fn], ...] = others, me: Any = None) -> Any:
         try:
             node = env.doc
             for key in prefix:
                 node = node[key]
             total = _add(node, *plus) - _add(node, *minus) if subtracts else _add(node, *plus)
         except (_Slow, KeyError, TypeError, IndexError):
-            return plain(env)
+            return me.plain(env)
         for sign, fn in others:
             value = fn(env)
             if value is not None:
                 total = total + value if sign > 0 else total - value
         return total
 
-    return chain
+    return _cold(chain, plain=plain)
 
 
 def _slow(env: Env) -> Any:
@@ -761,17 +775,15 @@ def _compare_chain(expr: ir.Cmp) -> Fn | None:
     chain = _sum_chain(ir.Arith("-", expr.left, expr.right, expr.src), None)
     if chain is None:
         return None
-    slow = _Plain(expr)
-
-    def compare(env: Env, chain: Fn = chain, plain: Fn = slow,
-                test: Callable[[Any, Any], bool] = COMPARE[expr.op]) -> bool:
+    def compare(env: Env, chain: Fn = chain,
+                test: Callable[[Any, Any], bool] = COMPARE[expr.op], me: Any = None) -> bool:
         try:
             difference = chain(env)
         except _Slow:
-            return bool(plain(env))
+            return bool(me.plain(env))
         return test(difference, 0)
 
-    return compare
+    return _cold(compare, plain=_Plain(expr))
 
 
 def _aggregate(func: str, values: list[Any]) -> Any:
@@ -1268,8 +1280,7 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
 
             def call_static_text(env: Env, get: Fn = subscripts,
                                  literals: tuple[bytes, ...] = literals,
-                                 empty_list: bool = empty_list,
-                                 bound: Callable[[str], Any] = bound, plain: Fn = plain) -> Any:
+                                 empty_list: bool = empty_list, me: Any = None) -> Any:
                 value = get(env)
                 if value.__class__ is str:
                     if literals:
@@ -1280,12 +1291,12 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
                             if literal not in body:
                                 return [] if empty_list else False
                     try:
-                        return bound(value)
+                        return me.bound(value)
                     except EvalProblem as exc:
                         raise Unavailable("problem", zh=exc.zh, en=exc.en) from None
-                return plain(env)
+                return me.plain(env)
 
-            return call_static_text
+            return _cold(call_static_text, bound=bound, plain=plain)
         if not isinstance(text, ir.Rel) or len(text.path.rel) != 1 or text.path.previous:
             return plain
         # f(s.text, …) of a loop's section: the text is read here, in the
