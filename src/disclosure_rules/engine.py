@@ -152,10 +152,12 @@ class AssertC:
 class WhenC:
     """A compiled ``when`` (or a ``where`` that depends on the report)."""
 
-    __slots__ = ("body", "cond", "inst", "presence")
+    __slots__ = ("body", "cond", "inst", "presence", "source")
 
     def __init__(self, inst: ir.WhenI, body: Sequence[Any]) -> None:
         self.inst = inst
+        #: the condition as written (the reason when it does not hold)
+        self.source = inst.cond.src
         self.cond = compile_expr(inst.cond)
         self.body = tuple(body)
         self.presence = tuple(exists_fn(ref) for ref in inst.presence)
@@ -170,7 +172,7 @@ class WhenC:
             run.not_evaluated.append(_unavailable(exc, env, _first_at(self.body, env)))
             return
         if not holds:
-            run.skipped.append(self.inst.cond.src)
+            run.skipped.append(self.source)
             return
         for stmt in self.body:
             stmt.run(env, run)
@@ -179,10 +181,11 @@ class WhenC:
 class LoopC:
     """A compiled loop over a list found in the report."""
 
-    __slots__ = ("body", "inst", "iterable", "presence", "where")
+    __slots__ = ("body", "inst", "iterable", "presence", "slot", "where")
 
     def __init__(self, inst: ir.LoopI, body: Sequence[Any]) -> None:
         self.inst = inst
+        self.slot = inst.slot  # (read on every run: the IR node itself stays cold)
         self.iterable = compile_expr(inst.iterable)
         self.where = compile_expr(inst.where) if inst.where is not None else None
         self.body = tuple(body)
@@ -199,7 +202,7 @@ class LoopC:
         except Unavailable as exc:
             run.not_evaluated.append(_unavailable(exc, env, _first_at(self.body, env)))
             return
-        slot = self.inst.slot
+        slot = self.slot
         for item in items:
             env.vars[slot] = item
             if self.where is not None:
@@ -218,10 +221,11 @@ class EachC:
     binds each present item's value and Ref, then runs the body."""
 
     __slots__ = ("body", "cells", "getters", "inst", "items", "presence", "row_test", "run",
-                 "single", "where")
+                 "single", "slot", "where")
 
     def __init__(self, inst: ir.EachI, body: Sequence[Any]) -> None:
         self.inst = inst
+        self.slot = inst.slot
         #: (ref, getter, absent): ``absent`` tells, for an item with an
         #: optional key (an ``x_`` row or column, a row the format lets a
         #: report leave out), whether that key is absent: then the item is
@@ -299,7 +303,7 @@ class EachC:
         skipped = False
         body = self.body[0]
         vars_ = env.vars
-        slot = self.inst.slot
+        slot = self.slot
         for index, get in enumerate(self.getters):
             row = get(env)
             if row.__class__ is dict:
@@ -324,7 +328,7 @@ class EachC:
             body.run(env, run)
         run.evaluated += passed
         if skipped and isinstance(body, WhenC):
-            run.skipped.append(body.inst.cond.src)
+            run.skipped.append(body.source)
 
     def _general(self, env: Env, run: _Run) -> None:
         try:
@@ -334,7 +338,7 @@ class EachC:
         except Unavailable as exc:
             run.not_evaluated.append(_unavailable(exc, env, None))
             return
-        slot = self.inst.slot
+        slot = self.slot
         vars_ = env.vars
         body = self.body
         for ref, get, absent in self.items:
