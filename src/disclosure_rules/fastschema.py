@@ -239,7 +239,22 @@ def _any(checks: tuple[Check, ...]) -> Check:
 
 def _among(options: tuple[Any, ...]) -> Check:
     # JSON equality: 1 is not true, "1" is not 1
-    return lambda v: any(type(v) is type(o) and v == o for o in options)
+    def among(v: Any) -> bool:
+        return any(type(v) is type(o) and v == o for o in options)
+
+    try:
+        allowed = frozenset((type(o), o) for o in options)
+    except TypeError:  # an option that is a list or an object: compared one by one
+        return among
+
+    def member(v: Any, allowed: frozenset[tuple[type, Any]] = allowed) -> bool:
+        # (type, value) pairs: one hash lookup instead of a generator per call
+        try:
+            return (type(v), v) in allowed
+        except TypeError:  # an unhashable value (a list, an object) is no option
+            return among(v)
+
+    return member
 
 
 def _at_least(low: Any) -> Check:
