@@ -153,6 +153,13 @@ def _missing() -> Any:
     return MISSING
 
 
+# The closures of this module that run on every report take what they were
+# made with as default arguments, not as closure cells: read as locals, and
+# without a cell object per value. The pack holds thousands of them, and
+# fewer objects keep the engine's working set within a core's L2 cache
+# (docs/decisions.md, benchmarks/README.md). Nothing ever passes those
+# arguments. What only an unusual report needs goes through _cold instead.
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -219,12 +226,6 @@ def _required5(a: str, b: str, c: str, d: str, e: str, missing: Callable[[], Any
 
     return _cold(get, missing=missing)
 
-
-# The closures of this module that run on every report take what they were
-# made with as default arguments, not as closure cells: read as locals, and
-# without a cell object per value. The pack holds thousands of them, and
-# fewer objects keep the engine's working set within a core's L2 cache
-# (benchmarks/README.md). Nothing ever passes those arguments.
 
 _REQUIRED_GETTERS: dict[int, Callable[..., Fn]] = {
     1: _required1, 2: _required2, 3: _required3, 4: _required4, 5: _required5,
