@@ -98,6 +98,24 @@ def test_unreadable_input_exits_2_and_the_rest_is_checked(tmp_path: Path) -> Non
     assert "1 个输入无法读取" in outcome.out
 
 
+@pytest.mark.parametrize("form", ["json", "sarif"])
+def test_an_output_of_this_tool_in_a_checked_directory_is_named_not_checked(
+        tmp_path: Path, form: str) -> None:
+    """Writing the results into the directory checked, then checking it
+    again, reads the results as a report: it says so, instead of calling it
+    a broken report with fifteen schema errors."""
+    reports = tmp_path / "reports"
+    write(reports / "a.json", json.loads(JIADING.read_text("utf-8")))
+    first = cli("check", reports, "--format", form, "-o", reports / f"out.{form}.json")
+    assert first.code == 0
+    again = cli("check", reports)
+    assert again.code == 2
+    assert f"out.{form}.json：无法读取：这是本工具的检查结果（--format {form}），不是年度报告" \
+        in again.out
+    assert "SCHEMA" not in again.out
+    assert "共检查 1 份报告" in again.out and "1 个输入无法读取" in again.out
+
+
 def test_warnings_pass_unless_fail_on_warning() -> None:
     assert cli("check", JIADING).code == 0  # two warnings, no error
     outcome = cli("check", "--fail-on", "warning", JIADING)

@@ -718,9 +718,33 @@ def check_task(task: Task | Unreadable) -> Checked | Unreadable:
         return _internal(source, exc)
 
 
+def _own_output(data: Any) -> tuple[str, str] | None:
+    """(zh, en) names of this tool's own output when ``data`` is one (a
+    ``--format json`` or ``sarif`` file written into a checked directory),
+    else None."""
+    if not isinstance(data, dict):
+        return None
+    tool = data.get("tool")
+    if isinstance(tool, dict) and tool.get("name") == "disclosure-rules" and "reports" in data:
+        return "检查结果（--format json）", "check output (--format json)"
+    runs = data.get("runs")
+    if isinstance(runs, list) and runs and isinstance(runs[0], dict):
+        tool = runs[0].get("tool")
+        driver = tool.get("driver") if isinstance(tool, dict) else None
+        if isinstance(driver, dict) and driver.get("name") == "disclosure-rules":
+            return "检查结果（--format sarif）", "check output (--format sarif)"
+    return None
+
+
 def _check(task: Task, source: Source, settings: Settings) -> Checked:
     pairing = task.pairing
     report, imported, kind = load_source(task.source)
+    own = _own_output(report.data)
+    if own is not None:
+        # 15 schema errors would say the report is broken; it is no report
+        raise DocumentError(f"这是本工具的{own[0]}，不是年度报告；请把输出写到所检查的目录之外 "
+                            f"(this is disclosure-rules' {own[1]}, not an annual report; "
+                            "write outputs outside the directory checked)", file=source.path)
     previous = settings.previous
     if task.previous is not None:
         try:
