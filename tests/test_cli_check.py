@@ -262,6 +262,22 @@ def test_control_characters_of_a_report_are_shown_not_sent_to_the_terminal(
         assert "测试县\\x1b[2J审计局\\r\\n第二行\\x9b" in heading
 
 
+def test_a_colour_code_in_a_report_is_shown_even_when_it_is_one_of_ours(
+        tmp_path: Path) -> None:
+    """With colour on, a reset or a red of the report's own (the very codes
+    the output uses) is shown as text too; only the output's own colours
+    reach the terminal."""
+    report = broken(7)
+    report["organ"]["name"] = "红\x1b[1;31m色\x1b[0m局"
+    path = write(tmp_path / "sgr.json", report)
+    out = cli("check", "--color", "always", path).out
+    heading = out.splitlines()[0]
+    assert "红\\x1b[1;31m色\\x1b[0m局" in heading
+    assert heading.startswith(f"\x1b[1m{path}\x1b[0m")  # the output's own bold
+    assert "\x1b[1;31m" in out  # and its own red for the errors
+    assert not re.search("[\ud800-\udfff]", out)  # no mark is left
+
+
 def test_output_file(tmp_path: Path) -> None:
     target = tmp_path / "out.json"
     outcome = cli("check", "--format", "json", "-o", target, JIADING)

@@ -38,15 +38,29 @@ __all__ = ["Sink", "Style", "display_width", "finding_lines", "summary_table"]
 _COLOURS = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
+# Style marks where its colours go with two lone surrogates, which no
+# loaded report holds (loading refuses them) and no file name decoded with
+# surrogateescape either (that uses U+DC80–U+DCFF): only once every control
+# character of a line is written as an escape do the marks become the codes.
+_OPEN, _CLOSE = "\ud800", "\ud801"
+_MARK = re.compile(f"{_OPEN}([0-9;]*){_CLOSE}")
+
+
 class Style:
-    """ANSI colours, or none (not a terminal, ``NO_COLOR``, ``--color never``)."""
+    """ANSI colours, or none (not a terminal, ``NO_COLOR``, ``--color never``).
+
+    Painted text holds marks, not escape codes: it goes out through
+    ``_one_line``, which escapes a report's own control characters and then
+    turns the marks into colours."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
     def paint(self, text: str, code: str) -> str:
         """``text`` in the colour ``code`` (an SGR parameter string)."""
-        return f"\033[{code}m{text}\033[0m" if self.enabled and text else text
+        if not (self.enabled and text):
+            return text
+        return f"{_OPEN}{code}{_CLOSE}{text}{_OPEN}0{_CLOSE}"
 
     def bold(self, text: str) -> str:
         """Bold text."""
@@ -66,25 +80,21 @@ class Style:
 # newline or carriage return that breaks a finding's line or overwrites it.
 _CONTROLS = "[\x00-\x1f\x7f-\x9f]"
 _CONTROL = re.compile(_CONTROLS)
-# With colour on, the few codes Style writes are let through (the same code
-# in a report's text changes a colour, no more); every other escape is text.
-_OWN_SGR = "|".join(re.escape(code) for code in ("0", "1", "2", *_COLOURS.values()))
-_CONTROL_OR_OWN_SGR = re.compile(f"\033\\[(?:{_OWN_SGR})m|{_CONTROLS}")
 _SHOWN = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _shown(match: re.Match[str]) -> str:
     char = match.group()
-    if len(char) > 1:  # one of Style's own colour codes
-        return char
     return _SHOWN.get(char) or f"\\x{ord(char):02x}"
 
 
 def _one_line(text: str, style: Style) -> str:
     """``text`` as one line of a terminal or file: every control
-    character written as an escape (``\\x1b``, ``\\n``), but for the
-    colour codes of ``style`` when it is enabled."""
-    return (_CONTROL_OR_OWN_SGR if style.enabled else _CONTROL).sub(_shown, text)
+    character written as an escape (``\\x1b``, ``\\n``); then the colour
+    marks of ``style`` become its codes (a report's own escape codes, colour
+    or not, are shown, never sent)."""
+    text = _CONTROL.sub(_shown, text)
+    return _MARK.sub(r"\033[\1m", text) if style.enabled else text
 
 
 def display_width(text: str) -> int:
