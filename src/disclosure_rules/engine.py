@@ -843,7 +843,13 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
             if reason is not None:
                 on_rule(rule, reason)
                 continue
-        on_rule(rule, _run_rule(rule, env, run))
+        try:  # (the rule's statements, here rather than in a call per rule)
+            for stmt in rule.body:
+                stmt.run(env, run)
+        except _DATA_ERRORS as exc:
+            on_rule(rule, _cannot_compute(exc))
+        else:
+            on_rule(rule, run)
         run.evaluated = 0  # (filled part way, too, when the rule raised)
         if run.failures:
             run.failures = []
@@ -857,17 +863,6 @@ def _run_rules(compiled: CompiledFormat, env: Env, year: Any,
 #: kind, a number beyond any range): the rule is then not evaluated on this
 #: report; a check never ends in a traceback
 _DATA_ERRORS = (TypeError, ValueError, ArithmeticError)
-
-
-def _run_rule(rule: CompiledRule, env: Env, run: _Run) -> _Run | Message:
-    """``run`` (empty when given) filled by the rule's statements, or why
-    the rule could not be computed."""
-    try:
-        for stmt in rule.body:
-            stmt.run(env, run)
-    except _DATA_ERRORS as exc:
-        return _cannot_compute(exc)
-    return run
 
 
 def _cannot_compute(exc: Exception) -> Message:
