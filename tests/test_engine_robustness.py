@@ -290,3 +290,23 @@ def test_a_long_quotient_is_shown_rounded_whatever_its_size_and_the_context() ->
     big = Decimal("1" * 50 + "." + "1" * 20)
     assert format_value(big, "en") == "≈" + "1" * 50 + "." + "1" * 10
     assert format_value(Decimal("2.5"), "zh") == "2.5"  # a cell's decimals, exactly
+
+
+def test_label_gives_a_pointers_official_label_as_findings_show_it() -> None:
+    """``label`` is the label a finding at that pointer carries, in either
+    format; a pointer or format that is not one is a DocumentError."""
+    from disclosure_rules import label
+
+    report = json.loads(Path(__file__).parent.joinpath(
+        "fixtures", "rules", "_base", "report-2021.json").read_text("utf-8"))
+    report["applications"]["results"]["withheld"]["state_secret"]["natural_person"] = None
+    (blank,) = [f for f in check(report).findings if f.rule_id == "VAL-BLANK"]
+    assert label(blank.pointer) == blank.label
+    assert label(blank.pointer, "2021") == \
+        "三、本年度办理结果 · （三）不予公开 · 1.属于国家秘密 · 自然人"
+    assert label("/proactive/art20_9/procurement/amount", "2019") == \
+        "第二十条第（九）项 · 政府集中采购 · 采购总金额"
+    assert label("/applications/x_note").endswith(" · x_note")  # an extension stays as written
+    for pointer, fmt in (("applications", "2021"), ("/year", "2020")):
+        with pytest.raises(DocumentError):
+            label(pointer, fmt)

@@ -27,6 +27,7 @@ from .errors import (
     RuleSyntaxError,
 )
 from .findings import Cell, Diagnosis, Finding, Message, NotEvaluated, Result, Severity
+from .layout import label
 from .loading import Report, load_report
 from .render import render
 from .rulesets import RuleSet, load_rules
@@ -74,6 +75,7 @@ __all__ = [
     "__version__",
     "check",
     "import_report",
+    "label",
     "load_report",
     "load_rules",
     "render",

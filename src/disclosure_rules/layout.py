@@ -25,6 +25,7 @@ __all__ = [
     "SECTION_ORDINALS",
     "Format",
     "Node",
+    "label",
     "label_path",
     "layout",
     "node_at",
@@ -222,6 +223,32 @@ def label_path(fmt: Format, parts: Sequence[str | int]) -> str:
     the row labels already say which table they belong to.
     """
     return _label_path(fmt, tuple(parts))
+
+
+def label(pointer: str, fmt: str = "2021") -> str:
+    """The official label path of the part of a report at ``pointer`` (a
+    JSON Pointer) in the format ``fmt``, as findings show it: ``label(
+    "/applications/results/withheld/state_secret/natural_person")`` is
+    ``三、本年度办理结果 · （三）不予公开 · 1.属于国家秘密 · 自然人``
+    (keys the format does not have, such as ``x_`` extensions, stay as
+    written).
+
+    Raises:
+        DocumentError: ``pointer`` is not a JSON Pointer, or ``fmt`` is not
+            "2019" or "2021".
+    """
+    from .errors import DocumentError
+    from .pointer import split_pointer
+
+    if fmt not in FORMATS:
+        raise DocumentError(f"报告格式须是 2019 或 2021，不能是 {fmt!r} (the format is 2019 or "
+                            f"2021, not {fmt!r})", file="<label>")
+    try:
+        parts = split_pointer(pointer)
+    except (ValueError, AttributeError):
+        raise DocumentError(f"不是 JSON Pointer：{pointer!r}，应以 / 开头 (not a JSON Pointer: "
+                            f"{pointer!r}; it starts with /)", file="<label>") from None
+    return label_path(fmt, parts)
 
 
 @lru_cache(maxsize=8192)
