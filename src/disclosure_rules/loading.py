@@ -134,8 +134,10 @@ def load_report(source: str | bytes | os.PathLike[str] | Mapping[str, Any], *,
             another type; the message names its JSON Pointer); ``source`` is
             none of these (a list: give it as JSON text to have it checked).
     """
-    if isinstance(source, str) and type(source) is str and not _looks_like_path(source):
-        # the usual call, text, decided before the (slower) abstract type tests
+    if isinstance(source, str) and not _looks_like_path(source) and (
+            type(source) is str or not isinstance(source, os.PathLike)):
+        # text, the usual call: decided before the abstract type tests (a
+        # call into abc each); a str that is also PathLike is a path
         return parse_document(source.lstrip("\ufeff"), name=name or "<string>")
     if isinstance(source, Mapping):
         label = name or "<object>"
@@ -149,11 +151,9 @@ def load_report(source: str | bytes | os.PathLike[str] | Mapping[str, Any], *,
         syntax = _syntax_for(path.suffix.lower(), None)
         text = decode(raw, label)
         return _parse_document(text, label, syntax, decoded=True)
-    label = name or "<string>"
     if isinstance(source, (bytes, bytearray, memoryview)):
+        label = name or "<string>"
         return _parse_document(decode(bytes(source), label), label, None, decoded=True)
-    if isinstance(source, str):
-        return parse_document(source.lstrip("\ufeff"), name=label)
     kind = type(source).__name__
     raise DocumentError(
         f"无法读取 {kind} 对象：须是路径、JSON/YAML 文本或字典 (cannot load a {kind}: give a "
