@@ -31,7 +31,7 @@ from .functions import (
     tables_format,
     utf8,
 )
-from .layout import CELL_KINDS, label_path, node_at
+from .layout import CELL_KINDS, TEXT_KINDS, label_path, node_at
 from .normalize import key_member
 from .pointer import MISSING
 
@@ -439,7 +439,7 @@ def _plain_read(ref: ir.Ref | ir.PathSlot) -> Fn:
     get = raw_getter(ref) if isinstance(ref, ir.Ref) else rel_getter(ref)
     if number:
         return _number_read(get, ref)
-    if kind in ("text", "string", "date", "enum"):
+    if kind in TEXT_KINDS:
 
         def read(env: Env) -> Any:
             value = get(env)

@@ -48,7 +48,7 @@ from .compiler import (
 from .explain import format_value, render_default, render_template
 from .findings import Cell, Diagnosis, Equation, Finding, Message, NotEvaluated, Severity
 from .functions import EXACT, NUMBER_TYPES, blank_as_zero, is_number
-from .layout import CELL_KINDS, label_path
+from .layout import CELL_KINDS, TEXT_KINDS, label_path
 from .messages import msg
 from .pointer import MISSING, resolve, to_pointer
 
@@ -717,10 +717,6 @@ def _missing_pointer(env: Env, ref: ir.Ref) -> ir.Ref:
     return ref
 
 
-#: reference kinds read as strings (see the compiler's reads)
-_TEXT_KINDS = frozenset({"text", "string", "date", "enum"})
-
-
 def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message, str, str]:
     pointer = at.pointer if at is not None else ""
     if exc.what == "previous":
@@ -737,7 +733,7 @@ def _unavailable(exc: Unavailable, env: Env, at: ir.Ref | None) -> tuple[Message
     if exc.what == "value" and exc.ref is not None:
         # A text (or date, or choice) read refuses what is not a string: a
         # blank or a number there is "not text", not "not a number".
-        key = "ne.bad_text" if exc.ref.kind in _TEXT_KINDS else "ne.bad_value"
+        key = "ne.bad_text" if exc.ref.kind in TEXT_KINDS else "ne.bad_value"
         return (msg(key, label=exc.ref.label, value=format_value(exc.value, "zh"),
                     value_en=format_value(exc.value, "en")),
                 exc.ref.pointer, exc.ref.label)

@@ -42,6 +42,8 @@ Kind = Literal[
     "object", "count", "signed", "money", "text", "integer", "string", "enum", "date", "any"
 ]
 CELL_KINDS = frozenset({"count", "signed", "money"})
+#: kinds read as strings (a text, a date, one of a set of words)
+TEXT_KINDS = frozenset({"text", "string", "date", "enum"})
 
 SCHEMA_FILES: dict[Format, str] = {
     "2019": "report-2019.schema.json",
