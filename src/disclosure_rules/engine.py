@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
+from functools import lru_cache
 from typing import Any
 
 from . import compiler, ir
@@ -931,7 +932,7 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
     def add_ne(rule_id: str, reason: Message, pointer: str = "", label: str = "") -> None:
         key = (rule_id, pointer, reason.zh)
         if key not in not_evaluated:
-            not_evaluated[key] = _not_evaluated(rule_id, reason, pointer, label)
+            not_evaluated[key] = _not_evaluated(rule_id, pointer, label, reason.zh, reason.en)
             not_evaluated_rules.add(rule_id)
 
     failing: set[tuple[str, str]] = set()  # before any judgement, as failing_keys has them
@@ -1004,20 +1005,13 @@ def _evaluate(compiled: CompiledFormat, document: Any, previous: Any, *, year: A
     return result
 
 
-_NE_RECORDS: dict[tuple[str, str, str, str, str], NotEvaluated] = {}
-
-
-def _not_evaluated(rule_id: str, reason: Message, pointer: str, label: str) -> NotEvaluated:
+@lru_cache(maxsize=4096)
+def _not_evaluated(rule_id: str, pointer: str, label: str, zh: str, en: str) -> NotEvaluated:
     """The record of a rule not evaluated: made once for all the reports
     that give the same reason (a continuity rule without last year's report
-    on every report of a batch), as a value it can be shared."""
-    key = (rule_id, pointer, label, reason.zh, reason.en)
-    found = _NE_RECORDS.get(key)
-    if found is None:
-        if len(_NE_RECORDS) >= 4096:
-            _NE_RECORDS.clear()  # a bound, not an LRU: the same few reasons recur
-        found = _NE_RECORDS[key] = NotEvaluated(rule_id, reason, pointer, label)
-    return found
+    on every report of a batch); a value, so it can be shared. (Keyed by
+    strings: their hashes are kept, a Message's is computed each time.)"""
+    return NotEvaluated(rule_id, Message(zh, en), pointer, label)
 
 
 def _not_an_object(document: Mapping[str, Any], at: ir.Ref) -> tuple[str, ...] | None:
@@ -1038,21 +1032,13 @@ def _not_an_object(document: Mapping[str, Any], at: ir.Ref) -> tuple[str, ...] |
 
 _NOTHING_APPLIES = Message("报告中没有此规则适用的内容",
                            "nothing in the report this rule applies to")
-_WHEN_MESSAGES: dict[tuple[str, ...], Message] = {}
-
-
+@lru_cache(maxsize=4096)
 def _when_message(conditions: tuple[str, ...]) -> Message:
     """"its condition does not hold: …" for these conditions (the same few
     on every report: made once)."""
-    found = _WHEN_MESSAGES.get(conditions)
-    if found is None:
-        if len(_WHEN_MESSAGES) > 4096:
-            _WHEN_MESSAGES.clear()
-        unique = list(dict.fromkeys(conditions))
-        # each language its own separator: "；" in English text reads as a typo
-        found = _WHEN_MESSAGES[conditions] = msg("ne.when", cond="；".join(unique),
-                                                 cond_en="; ".join(unique))
-    return found
+    unique = list(dict.fromkeys(conditions))
+    # each language its own separator: "；" in English text reads as a typo
+    return msg("ne.when", cond="；".join(unique), cond_en="; ".join(unique))
 
 
 def _judge(rule: CompiledRule, stmt: AssertC, vars_: list[Any], at: ir.Ref, env: Env,
