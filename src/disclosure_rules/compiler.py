@@ -641,15 +641,12 @@ _Depths = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, s
                 tuple[tuple[str, ...], ...]]
 
 
-#: the key tuples of the fused sums, one copy of each (many sums read the
-#: same cells: fewer objects, fewer cache lines)
-_KEYS: dict[Any, Any] = {}
-
-
+@lru_cache(maxsize=65536)
 def _shared(keys: Any) -> Any:
-    if len(_KEYS) >= 65536:
-        _KEYS.clear()  # a bound: a process that loads rule set after rule set
-    return _KEYS.setdefault(keys, keys)
+    """One copy of equal key tuples of the fused sums (the cache hands back
+    the first it was given): many sums read the same cells, and fewer
+    objects are fewer cache lines."""
+    return keys
 
 
 def _by_depth(rests: Iterable[tuple[str, ...]]) -> _Depths:
