@@ -699,7 +699,7 @@ def _sum_chain(expr: ir.Expr, plain_expr: ir.Expr | None) -> Fn | None:
     from the report below their common prefix, blanks count as 0, and the
     other terms are called. Anything unusual (a missing key, a value that is
     not a number) re-runs ``plain_expr`` compiled the plain way, which says
-    precisely what is wrong (None: raise _Slow for the caller to do so).
+    precisely what is wrong (None: raise _Slow, for the caller to do so).
     None when the chain reads too few cells to be worth it."""
     terms: list[tuple[int, ir.Expr]] = []
     _terms(expr, 1, terms)
@@ -707,7 +707,7 @@ def _sum_chain(expr: ir.Expr, plain_expr: ir.Expr | None) -> Fn | None:
     cells = [(sign, path) for sign, path in paths if path is not None]
     if len(cells) < 3:
         return None
-    plain = _Plain(plain_expr)
+    plain: Fn = _Plain(plain_expr) if plain_expr is not None else _slow
     others = tuple((sign, compile_expr(term)) for (sign, term), (_, path)
                    in zip(terms, paths, strict=True) if path is None)
     prefix = cells[0][1]
@@ -753,15 +753,14 @@ class _Plain:
 
     __slots__ = ("compiled", "expr")
 
-    def __init__(self, expr: ir.Expr | None) -> None:
+    def __init__(self, expr: ir.Expr) -> None:
         self.expr = expr
         self.compiled: Fn | None = None
 
     def __call__(self, env: Env) -> Any:
         compiled = self.compiled
         if compiled is None:
-            expr = self.expr
-            compiled = self.compiled = _slow if expr is None else compile_expr(expr, chains=False)
+            compiled = self.compiled = compile_expr(self.expr, chains=False)
         return compiled(env)
 
 
