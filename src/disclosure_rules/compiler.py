@@ -1268,12 +1268,12 @@ def _call(expr: ir.CallI, traced: bool) -> Fn:
         text = expr.args[0]
         if traced or not FAST_PATHS:
             return plain
-        shortcut = prefilter(bound)
-        literals, empty_list = shortcut if shortcut is not None else ((), False)
         if isinstance(text, ir.Read) and text.ref.root == "report" and \
                 len(text.ref.parts) in _REQUIRED_GETTERS:
             # f(overview.text, …): one subscript chain, then the pattern
             subscripts = _subscripts(text.ref.parts)
+            shortcut = prefilter(bound)
+            literals, empty_list = shortcut if shortcut is not None else ((), False)
 
             def call_static_text(env: Env, get: Fn = subscripts,
                                  literals: tuple[bytes, ...] = literals,
