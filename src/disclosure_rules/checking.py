@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .engine import evaluate
@@ -131,8 +132,6 @@ def _renamed(finding: Finding, last: str, this: str) -> Finding:
     """A continuity error between reports of two organ names, as a warning
     that says so: after a reorganisation or a renaming the figures need not
     carry over (domain.md T3-XY), and the names alone cannot tell."""
-    from dataclasses import replace
-
     message = Message(
         f"{finding.message.zh}（上年报告的编制机关为“{last}”，本年为“{this}”：如为机构改革或"
         "更名，数字可不衔接，故作为警告）",
@@ -152,8 +151,6 @@ def _merge(structure: Sequence[Finding], rules: Sequence[Finding], ruleset: Rule
     the other format by the schema and by FMT-TEMPLATE: the structure
     stage's message is the more specific one (it knows which keys were off)
     and is kept, with the rule's severity and legal source."""
-    from dataclasses import replace
-
     by_key = {(f.rule_id, f.pointer): f for f in structure}
     taken = set()
     merged: list[Finding] = []

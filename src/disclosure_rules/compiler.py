@@ -252,6 +252,7 @@ def maybe_getter(ref: ir.Ref, optional_from: int = -1) -> Fn:
     if optional_from < 0 and not previous and 1 <= len(parts) <= 5:
         return _subscripts(parts)
     cut = optional_from if optional_from >= 0 else len(parts)
+
     def get(env: Env, previous: bool = previous, prefix: tuple[str, ...] = parts[:cut],
             optional: tuple[str, ...] = parts[cut:cut + 1],
             rest: tuple[str, ...] = parts[cut + 1:]) -> Any:
@@ -989,8 +990,7 @@ def _compile(expr: ir.Expr, traced: bool, chains: bool = True) -> Fn:
     if isinstance(expr, ir.Agg):
         if expr.func == "sum" and isinstance(expr.arg, ir.ListI) and not traced and \
                 all(i.present is None and i.guard is None for i in expr.arg.items):
-            fused = _sum_chain(expr, expr) if fuse \
-                else None
+            fused = _sum_chain(expr, expr) if fuse else None
             return fused or _static_sum(tuple(sub(i.value) for i in expr.arg.items))
         return _aggregate_of(expr.func, sub(expr.arg))
     if isinstance(expr, ir.Comp):
