@@ -39,6 +39,7 @@ from ..render import cell_text, html_parts
 from . import Base, Options, Run, printable
 from .words import (
     at,
+    bracketed,
     colon,
     count_of,
     expired_note,
@@ -163,11 +164,6 @@ def _value(value: Any, lang: str) -> str:
     return text if len(text) <= _LONG else text[:_LONG] + "…"
 
 
-def _bracketed(text: str, lang: str) -> str:
-    """`` (text)`` in English, ``（text）`` in Chinese (which takes no space)."""
-    return f" ({text})" if lang == "en" else f"（{text}）"
-
-
 def _parent(pointer: str) -> str | None:
     """The pointer of the place enclosing ``pointer`` (None for the root)."""
     if pointer == "":
@@ -264,7 +260,7 @@ class _Marker(_Recorder):
             titles += [f"{i} {_esc(self.rules[i])}" for i, _ in place.findings]
         if place.parts:
             attributes["data-part"] = " ".join(place.parts)
-            titles.append(_bracketed(f"{say('html.cells', self.lang)} {' '.join(place.parts)}",
+            titles.append(bracketed(f"{say('html.cells', self.lang)} {' '.join(place.parts)}",
                                      self.lang).lstrip())
         if place.waived:
             attributes["data-waived"] = " ".join(place.waived)
@@ -415,7 +411,7 @@ class _Page:
         tally = report_tally(checked, lang, self.options.verbose)
         fail_on = say("html.fail_on", lang, severity=severity_word(self.options.fail_on, lang))
         out.append(f'<p class="counts">{_esc(tally)}'
-                   f'<span class="muted">{_esc(_bracketed(fail_on, lang))}</span></p>')
+                   f'<span class="muted">{_esc(bracketed(fail_on, lang))}</span></p>')
         out += [f'<p class="previous">{_esc(line)}</p>'
                 for line in pairing_lines(checked.previous, lang)]
         out.append("</header>")
@@ -562,7 +558,7 @@ class _Page:
         if cell.document != "report":
             # (the label says 上年报告 already: said again only in English)
             if lang == "en" or not (cell.label or "").startswith("上年报告"):
-                label += _esc(_bracketed(say("html.previous_year", lang), lang))
+                label += _esc(bracketed(say("html.previous_year", lang), lang))
         else:
             place = self.places.get(cell.pointer)
             if place is not None:
@@ -594,7 +590,7 @@ class _Page:
                     f'<p class="muted">{_esc(say("html.suggested", lang))}{_esc(colon(lang))}'
                     f"<code>{_esc(_value(diagnosis.value, lang))} → "
                     f"{_esc(_value(diagnosis.suggested, lang))}</code>"
-                    f"{_esc(_bracketed(', '.join(diagnosis.rule_ids), lang))}</p></li>")
+                    f"{_esc(bracketed(', '.join(diagnosis.rule_ids), lang))}</p></li>")
             out.append("</ol></section>")
         if self.waived:
             out.append(f'<section class="extra waived"><h4>{_esc(say("html.waived.head", lang))}'

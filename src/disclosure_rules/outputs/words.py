@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from ..findings import Finding
     from ..waivers import Waiver
 
-__all__ = ["at", "colon", "count_of", "counts", "expired_note", "expired_notice", "heading",
-           "pairing_lines", "plural", "provenance", "report_tally", "say", "separator",
-           "severity_word", "summary_lines", "unused_notice", "waived_note", "words"]
+__all__ = ["at", "bracketed", "colon", "count_of", "counts", "expired_note", "expired_notice",
+           "heading", "pairing_lines", "plural", "provenance", "report_tally", "say",
+           "separator", "severity_word", "summary_lines", "unused_notice", "waived_note",
+           "words"]
 
 _WORDS: dict[str, tuple[str, str]] = {
     # -- per report ------------------------------------------------------
@@ -58,7 +59,6 @@ _WORDS: dict[str, tuple[str, str]] = {
                           "{clean} 份无问题",
                           "checked {n} {reports}: {failed} failed, {noted} passed with notes, "
                           "{clean} clean"),
-    "run.fail_on": ("（--fail-on {severity}）", " (--fail-on {severity})"),
     "run.unreadable": ("{n} 个输入无法读取", "{n} {inputs} could not be read"),
     "run.findings": ("共 {counts}", "{counts} in all"),
     "run.waiver_expired": ("注意：豁免已于 {expires} 到期，不再生效：{rule}{scope}（{where}）",
@@ -168,6 +168,11 @@ def colon(lang: str) -> str:
     return ": " if lang == "en" else "："
 
 
+def bracketed(text: str, lang: str) -> str:
+    """`` (text)`` in English, ``（text）`` in Chinese (which takes no space)."""
+    return f" ({text})" if lang == "en" else f"（{text}）"
+
+
 def separator(lang: str) -> str:
     """Between clauses of a summary line: "；" / "; "."""
     return "; " if lang == "en" else "；"
@@ -209,7 +214,7 @@ def summary_lines(summary: Summary, lang: str, verbose: bool) -> tuple[str, str]
         first = [say(entry, lang, n=summary.reports, failed=summary.failed, noted=noted,
                      clean=summary.clean, reports=plural("reports", summary.reports))]
         if summary.fail_on is not Severity.ERROR:
-            first[0] += say("run.fail_on", lang, severity=summary.fail_on.value)
+            first[0] += bracketed(f"--fail-on {summary.fail_on.value}", lang)
     else:
         first = [say("run.none", lang)]
     if summary.unreadable:
